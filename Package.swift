@@ -42,6 +42,7 @@ let package = Package(
         ),
         .testTarget(name: "SfunnelCoreTests", dependencies: ["SfunnelCore"],
                     exclude: ["Golden"]),
+        .testTarget(name: "CLITests", dependencies: ["sfunnelc"]),
         .testTarget(name: "KernelTests",
                     dependencies: ["SfunnelCore", "SfunnelToolchain", "SfunnelLoader"],
                     exclude: ["Fixtures"]),

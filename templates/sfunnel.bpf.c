@@ -1,1 +1,368 @@
-/* placeholder */
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * sfunnelc datapath: the hand-written half of every program sfunnelc builds.
+ *
+ * sfunnelc puts the generated rules where the marker line below says
+ * (`sf_classify`, the rule matcher, and `sf_apply`, one shared block per
+ * distinct action). Without them this file still compiles, as a program with
+ * an empty ruleset that leaves every packet alone.
+ *
+ * Wire format: ../shared/spec/wire-format.md. In short, for IPv4:
+ *   funnel:   [eth][ip, proto=P, len+H][P header, H bytes][original L4 ...]
+ *   unfunnel: the inverse.
+ * The original L4 checksum travels with its pseudo-header addresses taken out
+ * (as if both were 0.0.0.0), so NAT on the way cannot break it; unfunnel adds
+ * the addresses the packet has on arrival.
+ *
+ * Packets that cannot be funneled safely are never classified and never
+ * touched: non-IPv4, IPv4 with options (the kernel inserts room right after
+ * the 20-byte base header), fragments, and truncated or inconsistent headers.
+ */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#define SF_IP_OFF	ETH_HLEN
+#define SF_L4_OFF	(ETH_HLEN + sizeof(struct iphdr))
+#define SF_IP_MF	0x2000
+#define SF_IP_OFFSET	0x1fff
+#define SF_TCP_HLEN	20
+#define SF_UDP_HLEN	8
+
+/* Offsets of the L4 checksum field in each header. */
+#define SF_TCP_CHECK	16
+#define SF_UDP_CHECK	6
+
+/* What the classifier sees, in host byte order, and what the actions need. */
+struct sf_pkt {
+	__u32 saddr;
+	__u32 daddr;
+	__u16 sport;		/* 0 when the protocol has no ports */
+	__u16 dport;
+	__u8 proto;
+	__u8 l4_hlen;		/* TCP: data offset * 4; UDP: 8; else 0 */
+	__u16 l4_len;		/* IPv4 payload length */
+};
+
+/*
+ * One's complement arithmetic on 16-bit words as they lie in memory. Summing
+ * raw (network order) words and folding gives a raw checksum, whatever the
+ * host's byte order (RFC 1071), so constants are added as bpf_htons(x).
+ */
+static __always_inline __u16 sf_fold(__u64 sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)sum;
+}
+
+static __always_inline __u64 sf_sum32(__be32 v)
+{
+	return (v & 0xffff) + (v >> 16);
+}
+
+/*
+ * One's complement sum of `len` bytes at `off`, through a stack buffer so
+ * that it works on non-linear packets too. Only used for an inner UDP
+ * datagram sent without checksum, whose bytes must then really be summed.
+ * Returns -1 if the bytes cannot be read.
+ */
+#define SF_CHUNK 256
+static __always_inline __s64 sf_sum_bytes(struct __sk_buff *skb, __u32 off, __u32 len)
+{
+	__u8 buf[SF_CHUNK + 4];
+	__s64 sum = 0;
+	__u32 i, tail;
+
+	/* 65535 / 256 chunks at most; the constant bound lets the verifier see the end. */
+	for (i = 0; i < 256 && len >= SF_CHUNK; i++) {
+		if (bpf_skb_load_bytes(skb, off, buf, SF_CHUNK) < 0)
+			return -1;
+		sum = bpf_csum_diff(0, 0, (__be32 *)buf, SF_CHUNK, (__wsum)sum);
+		off += SF_CHUNK;
+		len -= SF_CHUNK;
+	}
+	tail = len;
+	if (tail == 0)
+		return sum;
+	if (tail >= SF_CHUNK)
+		return -1;
+	/* The tail, zero-padded to a multiple of 4 (zeros do not change the sum). */
+	__builtin_memset(buf, 0, sizeof(buf));
+	if (bpf_skb_load_bytes(skb, off, buf, tail) < 0)
+		return -1;
+	return bpf_csum_diff(0, 0, (__be32 *)buf, (tail + 3) & ~3U, (__wsum)sum);
+}
+
+/*
+ * Parse an Ethernet/IPv4 frame into `pkt`. Returns 0 when the packet may be
+ * classified (and so mangled), -1 when it must be left alone.
+ */
+static __always_inline int sf_parse_ipv4(struct __sk_buff *skb, struct sf_pkt *pkt)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct ethhdr *eth = data;
+	struct iphdr *ip;
+	__u32 tot_len;
+
+	if ((void *)(eth + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP))
+		return -1;
+	/* Headers may sit beyond the linear part of a large packet. */
+	if (data + SF_L4_OFF + SF_TCP_HLEN > data_end && skb->len >= SF_L4_OFF + SF_UDP_HLEN) {
+		__u32 want = skb->len < SF_L4_OFF + SF_TCP_HLEN ? skb->len : SF_L4_OFF + SF_TCP_HLEN;
+
+		if (bpf_skb_pull_data(skb, want) < 0)
+			return -1;
+		data = (void *)(long)skb->data;
+		data_end = (void *)(long)skb->data_end;
+	}
+	ip = data + SF_IP_OFF;
+	if ((void *)(ip + 1) > data_end)
+		return -1;
+	if (ip->version != 4 || ip->ihl != 5)
+		return -1;
+	if (ip->frag_off & bpf_htons(SF_IP_MF | SF_IP_OFFSET))
+		return -1;
+	tot_len = bpf_ntohs(ip->tot_len);
+	if (tot_len < sizeof(struct iphdr) || SF_IP_OFF + tot_len > skb->len)
+		return -1;
+
+	pkt->saddr = bpf_ntohl(ip->saddr);
+	pkt->daddr = bpf_ntohl(ip->daddr);
+	pkt->proto = ip->protocol;
+	pkt->l4_len = tot_len - sizeof(struct iphdr);
+	pkt->sport = 0;
+	pkt->dport = 0;
+	pkt->l4_hlen = 0;
+
+	if (ip->protocol == IPPROTO_TCP) {
+		struct tcphdr *tcp = (void *)(ip + 1);
+
+		if (pkt->l4_len < SF_TCP_HLEN || (void *)(tcp + 1) > data_end)
+			return -1;
+		if (tcp->doff < 5 || tcp->doff * 4 > pkt->l4_len)
+			return -1;
+		pkt->sport = bpf_ntohs(tcp->source);
+		pkt->dport = bpf_ntohs(tcp->dest);
+		pkt->l4_hlen = tcp->doff * 4;
+	} else if (ip->protocol == IPPROTO_UDP) {
+		struct udphdr *udp = (void *)(ip + 1);
+
+		if (pkt->l4_len < SF_UDP_HLEN || (void *)(udp + 1) > data_end)
+			return -1;
+		if (bpf_ntohs(udp->len) != pkt->l4_len)
+			return -1;
+		pkt->sport = bpf_ntohs(udp->source);
+		pkt->dport = bpf_ntohs(udp->dest);
+		pkt->l4_hlen = SF_UDP_HLEN;
+	}
+	return 0;
+}
+
+/*
+ * Rewrite the IPv4 header's protocol and total length, keeping its checksum
+ * right incrementally (a header that arrived with a bad checksum stays bad).
+ */
+static __always_inline int sf_set_ip_proto_len(struct __sk_buff *skb, __u8 proto, __u16 tot_len)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct iphdr *ip = data + SF_IP_OFF;
+	__u32 csum_off = SF_IP_OFF + offsetof(struct iphdr, check);
+	__be16 old_len, new_len;
+	__u16 old_word, new_word;
+
+	if ((void *)(ip + 1) > data_end)
+		return -1;
+	old_len = ip->tot_len;
+	new_len = bpf_htons(tot_len);
+	/* TTL and protocol share one 16-bit word of the checksum. */
+	old_word = *(__u16 *)&ip->ttl;
+	ip->protocol = proto;
+	new_word = *(__u16 *)&ip->ttl;
+	ip->tot_len = new_len;
+	if (bpf_l3_csum_replace(skb, csum_off, old_len, new_len, sizeof(__u16)) < 0)
+		return -1;
+	return bpf_l3_csum_replace(skb, csum_off, old_word, new_word, sizeof(__u16));
+}
+
+/*
+ * Take the packet's addresses out of (`add` == 0) or put them into (`add` ==
+ * 1) the pseudo-header sum of the L4 checksum at `csum_off`.
+ * BPF_F_PSEUDO_HDR makes this right for a final checksum and for one that is
+ * still partial (CHECKSUM_PARTIAL: locally generated traffic, whose field
+ * holds only the pseudo-header seed and is completed after tc).
+ * BPF_F_MARK_MANGLED_0 keeps a UDP checksum of 0 ("none") at 0.
+ */
+static __always_inline int sf_csum_addrs(struct __sk_buff *skb, __u32 csum_off, __u8 proto,
+					 const struct sf_pkt *pkt, int add)
+{
+	__u64 flags = BPF_F_PSEUDO_HDR | sizeof(__be32);
+	__be32 s = bpf_htonl(pkt->saddr), d = bpf_htonl(pkt->daddr);
+
+	if (proto == IPPROTO_UDP)
+		flags |= BPF_F_MARK_MANGLED_0;
+	if (bpf_l4_csum_replace(skb, csum_off, add ? 0 : s, add ? s : 0, flags) < 0)
+		return -1;
+	return bpf_l4_csum_replace(skb, csum_off, add ? 0 : d, add ? d : 0, flags);
+}
+
+/*
+ * Funnel (wire-format.md): insert a `fproto` header between the IPv4 header
+ * and the packet's own L4 header.
+ *
+ * The outer checksum is computed in O(1) without reading the inner bytes: a
+ * completed L4 segment sums to the complement of its pseudo-header, so the
+ * inner segment contributes ~(proto + length) once its addresses are out.
+ * That holds whether the inner checksum is final now or still partial (it is
+ * then completed by the device over the same bytes). The one exception is a
+ * UDP datagram sent without checksum: its bytes are summed for real.
+ */
+static __always_inline __attribute__((unused)) int sf_funnel(struct __sk_buff *skb, const struct sf_pkt *pkt,
+				     __u8 fproto, __u16 sport, __u16 dport)
+{
+	__u32 hlen = fproto == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN;
+	__u32 inner_off = SF_L4_OFF + hlen;
+	__u32 inner_csum = inner_off + (pkt->proto == IPPROTO_TCP ? SF_TCP_CHECK : SF_UDP_CHECK);
+	__u32 outer_len = pkt->l4_len + hlen;
+	int udp_no_csum = 0;
+	void *data, *data_end;
+	__u64 sum;
+
+	if (pkt->proto != IPPROTO_TCP && pkt->proto != IPPROTO_UDP)
+		return TC_ACT_UNSPEC;
+	if (outer_len + sizeof(struct iphdr) > 0xffff)
+		return TC_ACT_UNSPEC;
+	if (pkt->proto == IPPROTO_UDP) {
+		__be16 check;
+
+		if (bpf_skb_load_bytes(skb, SF_L4_OFF + SF_UDP_CHECK, &check, sizeof(check)) < 0)
+			return TC_ACT_UNSPEC;
+		udp_no_csum = check == 0;
+	}
+
+	/* Make room first: if that fails, the packet is still untouched. */
+	if (bpf_skb_adjust_room(skb, hlen, BPF_ADJ_ROOM_NET, 0) < 0)
+		return TC_ACT_SHOT;
+	if (sf_set_ip_proto_len(skb, fproto, outer_len + sizeof(struct iphdr)) < 0)
+		return TC_ACT_SHOT;
+	if (sf_csum_addrs(skb, inner_csum, pkt->proto, pkt, 0) < 0)
+		return TC_ACT_SHOT;
+
+	/* Outer pseudo-header, with the real addresses. */
+	sum = sf_sum32(bpf_htonl(pkt->saddr)) + sf_sum32(bpf_htonl(pkt->daddr)) +
+	      bpf_htons(fproto) + bpf_htons(outer_len);
+	/* What the inner segment will sum to. */
+	if (udp_no_csum) {
+		__s64 s = sf_sum_bytes(skb, inner_off, pkt->l4_len);
+
+		if (s < 0)
+			return TC_ACT_SHOT;
+		sum += (__u32)s;
+	} else {
+		sum += (__u16)~sf_fold(bpf_htons(pkt->proto) + bpf_htons(pkt->l4_len));
+	}
+
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	if (fproto == IPPROTO_TCP) {
+		struct tcphdr *tcp = data + SF_L4_OFF;
+
+		if ((void *)(tcp + 1) > data_end)
+			return TC_ACT_SHOT;
+		__builtin_memset(tcp, 0, sizeof(*tcp));
+		tcp->source = bpf_htons(sport);
+		tcp->dest = bpf_htons(dport);
+		tcp->seq = bpf_htonl(0xCAFEBABE);
+		tcp->ack_seq = bpf_htonl(0xBABECAFE);
+		tcp->doff = 5;
+		tcp->syn = 1;
+		tcp->window = bpf_htons(1024);
+		sum += tcp->source + tcp->dest + sf_sum32(tcp->seq) + sf_sum32(tcp->ack_seq) +
+		       ((__u16 *)tcp)[6] + tcp->window;
+		tcp->check = (__u16)~sf_fold(sum);
+	} else {
+		struct udphdr *udp = data + SF_L4_OFF;
+		__u16 check;
+
+		if ((void *)(udp + 1) > data_end)
+			return TC_ACT_SHOT;
+		udp->source = bpf_htons(sport);
+		udp->dest = bpf_htons(dport);
+		udp->len = bpf_htons(outer_len);
+		sum += udp->source + udp->dest + udp->len;
+		check = (__u16)~sf_fold(sum);
+		udp->check = check ? check : 0xffff;
+	}
+	/* The flow hash was computed over the old headers. */
+	bpf_set_hash_invalid(skb);
+	return TC_ACT_OK;
+}
+
+/*
+ * Unfunnel (wire-format.md): remove the outer L4 header (its full length:
+ * TCP's data offset, not an assumed 20 bytes), restore the protocol, and put
+ * the packet's current addresses back into the inner checksum.
+ */
+static __always_inline __attribute__((unused)) int sf_unfunnel(struct __sk_buff *skb, const struct sf_pkt *pkt, __u8 inner)
+{
+	__u32 hlen = pkt->l4_hlen;
+	__u32 inner_len = pkt->l4_len - hlen;
+	__u32 inner_csum = SF_L4_OFF + (inner == IPPROTO_TCP ? SF_TCP_CHECK : SF_UDP_CHECK);
+
+	if (hlen == 0 || pkt->l4_len < hlen)
+		return TC_ACT_UNSPEC;
+	/* The inner header must be complete. */
+	if (inner_len < (inner == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN))
+		return TC_ACT_UNSPEC;
+
+	if (bpf_skb_adjust_room(skb, -(__s32)hlen, BPF_ADJ_ROOM_NET, 0) < 0)
+		return TC_ACT_SHOT;
+	if (sf_set_ip_proto_len(skb, inner, inner_len + sizeof(struct iphdr)) < 0)
+		return TC_ACT_SHOT;
+	if (sf_csum_addrs(skb, inner_csum, inner, pkt, 1) < 0)
+		return TC_ACT_SHOT;
+	bpf_set_hash_invalid(skb);
+	return TC_ACT_OK;
+}
+
+#ifndef SFUNNEL_GENERATED
+/* An empty ruleset: no rule matches, every packet passes untouched. */
+__attribute__((noinline)) int sf_classify(const struct sf_pkt *pkt)
+{
+	return pkt ? 0 : 0;
+}
+
+static __always_inline int sf_apply(struct __sk_buff *skb, const struct sf_pkt *pkt, int action)
+{
+	return TC_ACT_UNSPEC;
+}
+#endif
+/* sfunnelc: generated rules go here */
+
+/*
+ * Entry point. Attached to a clsact hook (ingress or egress) in
+ * direct-action mode: funnel on the sender's egress, unfunnel on the
+ * receiver's ingress. Returns TC_ACT_OK after a funnel, unfunnel or accept,
+ * TC_ACT_SHOT for drop, and TC_ACT_UNSPEC (carry on as if we were not
+ * there) when no rule matches or the packet must not be touched.
+ */
+SEC("tc")
+int sfunnel(struct __sk_buff *skb)
+{
+	struct sf_pkt pkt = {};
+
+	if (sf_parse_ipv4(skb, &pkt) < 0)
+		return TC_ACT_UNSPEC;
+	return sf_apply(skb, &pkt, sf_classify(&pkt));
+}
+
+char _license[] SEC("license") = "Dual BSD/GPL";

@@ -1,1 +1,88 @@
 import CLibBPF
+import Foundation
+import Glibc
+
+/// A BPF object file opened with libbpf; loaded into the kernel by `load()`,
+/// released (programs unloaded unless attached elsewhere) when it goes away.
+public final class BPFObject {
+    private let object: OpaquePointer
+    private let log: UnsafeMutablePointer<CChar>
+    private static let logSize = 1 << 22
+    public let path: String
+
+    public init(path: String) throws(LoaderError) {
+        sfc_libbpf_quiet()
+        self.path = path
+        log = .allocate(capacity: BPFObject.logSize)
+        log.initialize(repeating: 0, count: BPFObject.logSize)
+        guard let obj = sfc_object_open(path, log, BPFObject.logSize) else {
+            let e = errno
+            log.deallocate()
+            throw .open(path: path, errno: e)
+        }
+        object = obj
+    }
+
+    deinit {
+        bpf_object__close(object)
+        log.deallocate()
+    }
+
+    /// Loads every program into the kernel (the verifier runs here).
+    public func load() throws(LoaderError) {
+        let rc = bpf_object__load(object)
+        if rc != 0 {
+            throw .load(path: path, errno: -rc, verifierLog: verifierLog)
+        }
+    }
+
+    /// What the verifier wrote (empty if it said nothing).
+    public var verifierLog: String { String(cString: log) }
+
+    /// Instructions the verifier processed, from its closing line.
+    public var verifierProcessedInstructions: Int? {
+        guard let r = verifierLog.range(of: "processed ") else { return nil }
+        return Int(verifierLog[r.upperBound...].prefix(while: { $0.isNumber }))
+    }
+
+    public func program(named name: String) -> BPFProgram? {
+        guard let p = bpf_object__find_program_by_name(object, name) else { return nil }
+        return BPFProgram(program: p, owner: self)
+    }
+}
+
+/// A program of a loaded `BPFObject`.
+public struct BPFProgram {
+    let program: OpaquePointer
+    let owner: BPFObject
+
+    public var fd: Int32 { bpf_program__fd(program) }
+    public var name: String { String(cString: bpf_program__name(program)) }
+
+    /// Runs the program on `packet` with BPF_PROG_TEST_RUN.
+    public func testRun(packet: [UInt8], repeat count: UInt32 = 1) throws(LoaderError) -> TestRunResult {
+        var out = [UInt8](repeating: 0, count: packet.count + 4096)
+        var outSize = UInt32(out.count)
+        var retval: UInt32 = 0
+        var duration: UInt32 = 0
+        let rc = packet.withUnsafeBytes { input in
+            out.withUnsafeMutableBytes { output in
+                sfc_test_run(fd, input.baseAddress, UInt32(input.count), output.baseAddress,
+                             &outSize, count, &retval, &duration)
+            }
+        }
+        if rc != 0 { throw .testRun(errno: -rc) }
+        return TestRunResult(retval: Int32(bitPattern: retval),
+                             packet: Array(out.prefix(Int(outSize))),
+                             nanosecondsPerRun: duration)
+    }
+}
+
+public struct TestRunResult: Sendable, Equatable {
+    /// The program's return value (a tc verdict: -1 UNSPEC, 0 OK, 2 SHOT).
+    public var retval: Int32
+    /// The packet as the program left it.
+    public var packet: [UInt8]
+    /// Average run time the kernel measured.
+    public var nanosecondsPerRun: UInt32
+}

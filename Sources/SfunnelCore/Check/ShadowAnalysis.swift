@@ -1,0 +1,188 @@
+/// Finds the rules that earlier rules shadow (see `Checker`).
+///
+/// Per rule, cheapest test first:
+/// 1. the earlier rules of the same family whose bounding hull overlaps
+///    (SIMD over all earlier rules) and whose box really intersects;
+/// 2. one of them containing the whole rule: shadowed by it;
+/// 3. a witness: a packet of the rule that none of them matches, searched
+///    greedily field by field (the least covered value each time): not
+///    shadowed, which settles most rules;
+/// 4. otherwise exact box subtraction, within `Checker.boxBudget`.
+struct ShadowAnalysis {
+    let rules: [Rule]
+    let boxes: [PacketBox]
+    /// Per rule, the smallest and largest value of each field (IPv6
+    /// addresses: their top 32 bits), and the family in lane 5; lanes 6-7 are
+    /// padding. Hulls overlap in every lane if the boxes intersect.
+    let hullLo: [SIMD8<UInt32>]
+    let hullHi: [SIMD8<UInt32>]
+
+    init(_ rules: [Rule]) {
+        self.rules = rules
+        boxes = rules.map(PacketBox.init)
+        var los: [SIMD8<UInt32>] = []
+        var his: [SIMD8<UInt32>] = []
+        los.reserveCapacity(rules.count)
+        his.reserveCapacity(rules.count)
+        for (rule, box) in zip(rules, boxes) {
+            let isV6 = (rule.family ?? rule.effectiveFamily) == .ip6
+            var lo = SIMD8<UInt32>(repeating: 0)
+            var hi = SIMD8<UInt32>(repeating: .max)
+            for (index, field) in box.fields.enumerated() {
+                if field.isEmpty {
+                    lo[index] = 1
+                    hi[index] = 0  // overlaps nothing
+                } else if isV6 && index < 2 {
+                    lo[index] = UInt32(truncatingIfNeeded: field.lowerBound.high >> 32)
+                    hi[index] = UInt32(truncatingIfNeeded: field.upperBound.high >> 32)
+                } else {
+                    lo[index] = UInt32(truncatingIfNeeded: field.lowerBound.low)
+                    hi[index] = UInt32(truncatingIfNeeded: field.upperBound.low)
+                }
+            }
+            lo[5] = isV6 ? 1 : 0
+            hi[5] = lo[5]
+            los.append(lo)
+            his.append(hi)
+        }
+        hullLo = los
+        hullHi = his
+    }
+
+    /// The shadowed rules (index → the earlier rules that shadow it, few as
+    /// possible), in rule order.
+    func shadowedRules() -> [(Int, [Int])] {
+        var result: [(Int, [Int])] = []
+        for i in rules.indices where !boxes[i].isEmpty {
+            let box = boxes[i]
+            let candidates = overlapping(i).filter { boxes[$0].intersects(box) }
+            if candidates.isEmpty { continue }
+            if let whole = candidates.first(where: { boxes[$0].contains(box) }) {
+                result.append((i, [whole]))
+                continue
+            }
+            if hasWitness(i, among: candidates) { continue }
+            guard let used = cover(i, by: candidates) else { continue }
+            result.append((i, minimized(i, used)))
+        }
+        return result
+    }
+
+    /// Earlier rules whose hull overlaps rule `i`'s.
+    func overlapping(_ i: Int) -> [Int] {
+        let lo = hullLo[i]
+        let hi = hullHi[i]
+        var out: [Int] = []
+        hullLo.withUnsafeBufferPointer { los in
+            hullHi.withUnsafeBufferPointer { his in
+                for j in 0..<i where all(los[j] .<= hi) && all(lo .<= his[j]) {
+                    out.append(j)
+                }
+            }
+        }
+        return out
+    }
+
+    /// Looks for a packet of rule `i` that none of `candidates` matches,
+    /// choosing field by field the value the fewest remaining candidates
+    /// cover. Finding one proves the rule reachable; not finding one proves
+    /// nothing. Tries two field orders.
+    func hasWitness(_ i: Int, among candidates: [Int]) -> Bool {
+        for order in [[4, 3, 2, 1, 0], [0, 1, 2, 3, 4]] {
+            var alive = candidates
+            for field in order {
+                let value = leastCovered(boxes[i].fields[field], field: field, by: alive)
+                alive = alive.filter { boxes[$0].fields[field].contains(value) }
+                if alive.isEmpty { return true }
+            }
+        }
+        return false
+    }
+
+    /// The value of `set` that the fewest of `rules` cover in `field`.
+    func leastCovered(_ set: IntervalSet, field: Int, by rules: [Int]) -> Wide {
+        // Coverage changes only where an interval starts or ends: sweep those.
+        var events: [(Wide, Int, Int)] = []  // (position, Δ candidates, Δ inside `set`)
+        for item in set.intervals {
+            events.append((item.lo, 0, 1))
+            if item.hi != .max { events.append((item.hi.successor, 0, -1)) }
+        }
+        for j in rules {
+            for item in boxes[j].fields[field].intervals {
+                events.append((item.lo, 1, 0))
+                if item.hi != .max { events.append((item.hi.successor, -1, 0)) }
+            }
+        }
+        events.sort { $0.0 < $1.0 }
+        var best = set.lowerBound
+        var bestCount = Int.max
+        var covered = 0
+        var inside = 0
+        var k = 0
+        while k < events.count {
+            let position = events[k].0
+            while k < events.count, events[k].0 == position {
+                covered += events[k].1
+                inside += events[k].2
+                k += 1
+            }
+            if inside > 0, covered < bestCount {
+                best = position
+                bestCount = covered
+                if covered == 0 { break }
+            }
+        }
+        return best
+    }
+
+    /// The rules among `candidates` that together cover all of rule `i`'s
+    /// box; nil if they do not, or if the work went over budget.
+    ///
+    /// Depth first: a piece that a candidate contains is done; a piece no
+    /// candidate touches proves the rule reachable (stop); otherwise the piece
+    /// is split along a field of the first candidate that cuts it, into the
+    /// part inside that candidate and the part outside, and both are checked
+    /// with only the candidates that still touch them.
+    func cover(_ i: Int, by candidates: [Int]) -> [Int]? {
+        var used: [Int] = []
+        var nodes = 0
+        var stack: [(PacketBox, [Int])] = [(boxes[i], candidates)]
+        while let (piece, alive) = stack.popLast() {
+            nodes += 1
+            if nodes > Checker.boxBudget { return nil }
+            let touching = alive.filter { boxes[$0].intersects(piece) }
+            guard let first = touching.first else { return nil }
+            if let whole = touching.first(where: { used.contains($0) && boxes[$0].contains(piece) })
+                ?? touching.first(where: { boxes[$0].contains(piece) })
+            {
+                if !used.contains(whole) { used.append(whole) }
+                continue
+            }
+            let cutter = boxes[first]
+            for field in 0..<PacketBox.fieldCount {
+                let outside = piece.fields[field].subtracting(cutter.fields[field])
+                guard !outside.isEmpty else { continue }
+                var inner = piece
+                inner.fields[field] = piece.fields[field].intersection(cutter.fields[field])
+                var outer = piece
+                outer.fields[field] = outside
+                stack.append((inner, touching))
+                stack.append((outer, Array(touching.dropFirst())))
+                break
+            }
+        }
+        return used.sorted()
+    }
+
+    /// Drops rules from `used` that the others make unnecessary, so the notes
+    /// name only rules that matter.
+    func minimized(_ i: Int, _ used: [Int]) -> [Int] {
+        guard used.count > 1, used.count <= 16 else { return used }
+        var kept = used
+        for j in used.reversed() {
+            let without = kept.filter { $0 != j }
+            if cover(i, by: without) != nil { kept = without }
+        }
+        return kept
+    }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import SfunnelCore
+import SfunnelToolchain
+
+/// `sfunnelc compile RULES [-o OUT]`: ruleset → C → clang → tc object.
+struct Compile: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compile a ruleset into a tc (clsact, direct-action) BPF object.",
+        discussion: """
+            Output files are replaced atomically and only on success: on any \
+            error nothing is written and an existing output file is left as it was.
+            """
+    )
+
+    enum Emit: String, ExpressibleByArgument, CaseIterable {
+        case object
+        case c
+    }
+
+    @OptionGroup var input: RulesetOptions
+
+    @Option(name: [.short, .customLong("output")],
+            help: "Where to write (default: RULES with .o, or .c with --emit c; - for stdout with --emit c).")
+    var output: String?
+
+    @Option(help: "What to write: the BPF object, or the generated C.")
+    var emit: Emit = .object
+
+    @Option(help: "The clang to use (default: $CLANG, then clang on PATH).")
+    var clang: String?
+
+    func validate() throws {
+        if input.rules == "-" && output == nil && emit == .object {
+            throw ValidationError("reading rules from standard input needs -o OUT.o")
+        }
+        if let output, output == "-" && emit == .object {
+            throw ValidationError("a BPF object cannot go to standard output; name a file with -o")
+        }
+        if let output, output != "-", input.rules != "-",
+           URL(fileURLWithPath: output).standardizedFileURL == URL(fileURLWithPath: input.rules).standardizedFileURL {
+            throw ValidationError("the output file would overwrite the ruleset \(input.rules)")
+        }
+    }
+
+    func run() throws {
+        let (file, ruleset) = try input.load()
+        let c = CEmitter.emit(ruleset, source: file, sourceName: input.baseName)
+        let destination = output ?? defaultOutput()
+
+        switch emit {
+        case .c:
+            if destination == "-" {
+                FileHandle.standardOutput.write(Data(c.utf8))
+            } else {
+                try AtomicFile.write(to: destination) { temp in try Data(c.utf8).write(to: URL(fileURLWithPath: temp)) }
+                Console.error("wrote \(destination) (\(ruleset.rules.count) rule\(ruleset.rules.count == 1 ? "" : "s"))")
+            }
+        case .object:
+            let compiler: Clang
+            do {
+                compiler = try Clang.locate(explicit: clang)
+            } catch {
+                Console.error("error: \(error)")
+                throw ExitStatus.environment.exitCode
+            }
+            try AtomicFile.write(to: destination) { temp in
+                do {
+                    try compiler.compile(source: c, output: temp)
+                } catch let error as ToolchainError {
+                    if error.isEnvironmental {
+                        Console.error("error: \(error)")
+                    } else {
+                        Console.error("internal error: the generated C did not compile; please report it with the ruleset.\n\(error)")
+                    }
+                    throw ExitStatus.environment.exitCode
+                }
+            }
+            Console.error("wrote \(destination) (\(ruleset.rules.count) rule\(ruleset.rules.count == 1 ? "" : "s"))")
+        }
+    }
+
+    private func defaultOutput() -> String {
+        let ext = emit == .c ? "c" : "o"
+        let url = URL(fileURLWithPath: input.rules)
+        let stem = url.deletingPathExtension().lastPathComponent
+        let dir = (input.rules as NSString).deletingLastPathComponent
+        let name = "\(stem).\(ext)"
+        return dir.isEmpty ? name : (dir as NSString).appendingPathComponent(name)
+    }
+}

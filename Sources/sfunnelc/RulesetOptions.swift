@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import SfunnelCore
+
+/// The ruleset argument and the flags every ruleset-reading command shares.
+struct RulesetOptions: ParsableArguments {
+    @Argument(help: "The ruleset file, or - for standard input.")
+    var rules: String
+
+    @Flag(help: "Treat warnings as errors (exit status 1).")
+    var warningsAsErrors = false
+
+    /// Name used in diagnostics: the path as given, `<stdin>` for `-`.
+    var displayName: String { rules == "-" ? "<stdin>" : rules }
+
+    /// Base name used in generated output, so it does not depend on paths.
+    var baseName: String {
+        rules == "-" ? "stdin" : URL(fileURLWithPath: rules).lastPathComponent
+    }
+
+    /// Reads, parses and checks the ruleset, printing its diagnostics to
+    /// stderr. Throws exit status 1 when it is not usable.
+    func load() throws -> (file: SourceFile, ruleset: Ruleset) {
+        let text: String
+        do {
+            if rules == "-" {
+                text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+            } else {
+                text = try String(contentsOfFile: rules, encoding: .utf8)
+            }
+        } catch {
+            Console.error("cannot read \(rules): \(Console.reason(error))")
+            throw ExitStatus.invalidInput.exitCode
+        }
+        let file = SourceFile(name: displayName, text: text)
+        let (ruleset, diagnostics) = Frontend.load(file)
+        let unsupported = diagnostics.hasErrors ? [] : DatapathSupport.check(ruleset)
+        report(diagnostics + unsupported, in: file)
+        let failing = diagnostics.hasErrors || unsupported.hasErrors
+            || (warningsAsErrors && diagnostics.contains { $0.severity == .warning })
+        if failing { throw ExitStatus.invalidInput.exitCode }
+        return (file, ruleset)
+    }
+
+    private func report(_ diagnostics: [Diagnostic], in file: SourceFile) {
+        guard !diagnostics.isEmpty else { return }
+        Console.error(DiagnosticRenderer(file: file).render(diagnostics), newline: false)
+        let errors = diagnostics.filter { $0.severity == .error }.count
+        let warnings = diagnostics.filter { $0.severity == .warning }.count
+        var parts: [String] = []
+        if errors > 0 { parts.append("\(errors) error\(errors == 1 ? "" : "s")") }
+        if warnings > 0 { parts.append("\(warnings) warning\(warnings == 1 ? "" : "s")") }
+        if !parts.isEmpty { Console.error(parts.joined(separator: ", ") + " in \(file.name)") }
+    }
+}
+
+enum Console {
+    static func error(_ s: String, newline: Bool = true) {
+        FileHandle.standardError.write(Data((s + (newline ? "\n" : "")).utf8))
+    }
+
+    static func out(_ s: String) {
+        FileHandle.standardOutput.write(Data((s + "\n").utf8))
+    }
+
+    static func reason(_ error: Error) -> String {
+        let ns = error as NSError
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        if ns.domain == NSCocoaErrorDomain, ns.code == NSFileReadNoSuchFileError { return "no such file" }
+        return ns.localizedDescription
+    }
+}

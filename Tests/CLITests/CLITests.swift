@@ -1,0 +1,156 @@
+import Foundation
+import Testing
+
+/// The sfunnelc executable as a user runs it: exit statuses (cli.md),
+/// diagnostics on stderr, and files written only on success.
+struct CLITests {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../..").standardizedFileURL
+
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// The sfunnelc next to the test bundle (SwiftPM builds it for this target).
+    static var binary: URL {
+        let dir = Bundle.main.executableURL?.deletingLastPathComponent()
+            ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        return dir.appendingPathComponent("sfunnelc")
+    }
+
+    static func run(_ args: [String], stdin: String? = nil, env: [String: String] = [:], in dir: URL? = nil) throws -> Run {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = args
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge(env) { $1 }
+        p.environment = environment
+        if let dir { p.currentDirectoryURL = dir }
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = input
+        try p.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+                   stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    /// A fresh folder, removed afterwards.
+    static func withTempDir(_ body: (URL) throws -> Void) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sfunnelc-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try body(dir)
+    }
+
+    static let threeMistakes = """
+        ip udp dprot 2055 actions funnel tcp dport 179 sport 540
+        ip saddr 10.0.0.300 tcp dport 80 actions accept
+        ip udp dport 53 actions acept
+
+        """
+
+    @Test func threeMistakesThreeDiagnosticsNoOutput() throws {
+        try Self.withTempDir { dir in
+            let rules = dir.appendingPathComponent("bad.rules")
+            try Data(Self.threeMistakes.utf8).write(to: rules)
+            let r = try Self.run(["compile", rules.path, "-o", dir.appendingPathComponent("bad.o").path])
+            #expect(r.status == 1)
+            #expect(r.stderr.components(separatedBy: ": error: ").count - 1 == 3, "\(r.stderr)")
+            #expect(r.stderr.contains("bad.rules:1:8: error: unknown match 'dprot'; did you mean 'dport'?"))
+            #expect(r.stderr.contains("bad.rules:2:10: error:"))
+            #expect(r.stderr.contains("bad.rules:3:25: error:"))
+            #expect(r.stderr.contains("       ^~~~~\n"))
+            #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("bad.o").path))
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+            #expect(leftovers == ["bad.rules"])
+        }
+    }
+
+    @Test func errorDoesNotClobberAnExistingOutput() throws {
+        try Self.withTempDir { dir in
+            let rules = dir.appendingPathComponent("bad.rules")
+            try Data(Self.threeMistakes.utf8).write(to: rules)
+            for emit in ["object", "c"] {
+                let out = dir.appendingPathComponent("keep.\(emit)")
+                try Data("precious".utf8).write(to: out)
+                let r = try Self.run(["compile", rules.path, "--emit", emit, "-o", out.path])
+                #expect(r.status == 1)
+                #expect(try String(contentsOf: out, encoding: .utf8) == "precious")
+            }
+        }
+    }
+
+    @Test func compileWritesObjectNextToRulesByDefault() throws {
+        try Self.withTempDir { dir in
+            let rules = dir.appendingPathComponent("funnel.rules")
+            try FileManager.default.copyItem(at: Self.repo.appendingPathComponent("examples/telemetry/funnel.rules"), to: rules)
+            let r = try Self.run(["compile", rules.path])
+            #expect(r.status == 0, "\(r.stderr)")
+            let object = try Data(contentsOf: dir.appendingPathComponent("funnel.o"))
+            #expect(object.starts(with: [0x7f, 0x45, 0x4c, 0x46]))  // ELF
+            let c = try Self.run(["compile", rules.path, "--emit", "c"])
+            #expect(c.status == 0)
+            let text = try String(contentsOf: dir.appendingPathComponent("funnel.c"), encoding: .utf8)
+            #expect(text.hasPrefix("/*\n * Generated by sfunnelc - do not edit."))
+        }
+    }
+
+    @Test func rulesFromStandardInput() throws {
+        let r = try Self.run(["compile", "-", "--emit", "c", "-o", "-"], stdin: "ip udp dport 53 actions accept; ip tcp actions drop\n")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("/* rule 2, line 1: ip tcp actions drop */"))
+        let bad = try Self.run(["check", "-"], stdin: "ip udp dport 99999 actions accept\n")
+        #expect(bad.status == 1)
+        #expect(bad.stderr.hasPrefix("<stdin>:1:14: error:"), "\(bad.stderr)")
+    }
+
+    @Test func usageErrorsExitWith2() throws {
+        #expect(try Self.run(["compile"]).status == 2)
+        #expect(try Self.run(["compile", "x.rules", "--emit", "pdf"]).status == 2)
+        #expect(try Self.run(["compile", "-"], stdin: "").status == 2)
+        #expect(try Self.run(["frobnicate"]).status == 2)
+    }
+
+    @Test func missingClangIsAnEnvironmentProblem() throws {
+        try Self.withTempDir { dir in
+            let r = try Self.run(["compile", Self.repo.appendingPathComponent("examples/telemetry/funnel.rules").path,
+                                  "-o", dir.appendingPathComponent("x.o").path],
+                                 env: ["CLANG": "/nonexistent/clang"])
+            #expect(r.status == 3)
+            #expect(r.stderr.contains("clang not found"))
+            #expect(r.stderr.contains("apt-get install clang"))
+            #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("x.o").path))
+        }
+    }
+
+    @Test func missingInputFile() throws {
+        let r = try Self.run(["check", "/nonexistent/rules.txt"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("cannot read /nonexistent/rules.txt"))
+    }
+
+    @Test func warningsPassUnlessAskedToFail() throws {
+        let rules = "ip saddr 10.0.0.1/8 udp dport 53 actions accept\n"
+        let ok = try Self.run(["check", "-"], stdin: rules)
+        #expect(ok.status == 0)
+        #expect(ok.stderr.contains("warning:"))
+        let strict = try Self.run(["check", "--warnings-as-errors", "-"], stdin: rules)
+        #expect(strict.status == 1)
+    }
+
+    @Test func notYetSupportedFeaturesAreRefusedPrecisely() throws {
+        let r = try Self.run(["compile", "-", "--emit", "c", "-o", "-"],
+                             stdin: "ip udp dport 2055 actions funnel udp sport 1 dport 2 encap ip\n")
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("<stdin>:1:27: error: 'encap ip'"), "\(r.stderr)")
+        #expect(r.stdout.isEmpty)
+    }
+}

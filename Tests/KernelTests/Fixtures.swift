@@ -1,0 +1,68 @@
+import Foundation
+
+/// The packet expectations built by Fixtures/packets.py with scapy,
+/// independently of sfunnelc's code (see Fixtures/README.md).
+struct PacketFixtures: Decodable, Sendable {
+    struct Case: Decodable, Sendable, CustomTestStringConvertible {
+        let name: String
+        let rules: String
+        let input: String
+        let verdict: String
+        let output: String
+        var testDescription: String { name }
+    }
+
+    struct NATCase: Decodable, Sendable, CustomTestStringConvertible {
+        let name: String
+        let funnel_rules: String
+        let unfunnel_rules: String
+        let input: String
+        let funneled: String
+        let natted: String
+        let unfunneled: String
+        var testDescription: String { name }
+    }
+
+    let cases: [Case]
+    let nat: [NATCase]
+
+    /// Runs the generator once per test process.
+    static let shared: Result<PacketFixtures, KernelTestError> = {
+        let script = KernelSupport.here().appendingPathComponent("Fixtures/packets.py").path
+        let python = "/usr/bin/python3"
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            return .failure(KernelTestError("\(python) not found: apt-get install python3 python3-scapy"))
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [script]
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        do { try process.run() } catch {
+            return .failure(KernelTestError("cannot run \(script): \(error)"))
+        }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            return .failure(KernelTestError("packets.py failed (is python3-scapy installed?):\n"
+                + String(decoding: errors, as: UTF8.self)))
+        }
+        do {
+            return .success(try JSONDecoder().decode(PacketFixtures.self, from: data))
+        } catch {
+            return .failure(KernelTestError("packets.py printed something that is not the fixture JSON: \(error)"))
+        }
+    }()
+
+    static func load() throws -> PacketFixtures { try shared.get() }
+
+    /// Case lists for `@Test(arguments:)`; empty if the generator failed
+    /// (then `generatorRuns` fails and says why).
+    static var allCases: [Case] { (try? load().cases) ?? [] }
+    static var allNAT: [NATCase] { (try? load().nat) ?? [] }
+}
+
+import Testing
