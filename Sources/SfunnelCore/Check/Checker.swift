@@ -6,7 +6,8 @@
 /// overlapping earlier box in turn; shadowed when nothing is left. The work
 /// per rule is bounded (`boxBudget`); past it the rule gets no warning.
 public enum Checker {
-    /// Pieces a rule's box may be cut into before the shadow test gives up on it.
+    /// Work units (a piece of a rule's box checked against one earlier rule) the
+    /// exact shadow test may spend on one rule before it gives up on it.
     public static let boxBudget = 20_000
 
     public static func check(_ ruleset: Ruleset) -> [Diagnostic] {

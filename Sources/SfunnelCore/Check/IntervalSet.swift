@@ -53,7 +53,16 @@ struct IntervalSet: Hashable, Sendable {
         return false
     }
 
-    func isSubset(of other: IntervalSet) -> Bool { subtracting(other).isEmpty }
+    func isSubset(of other: IntervalSet) -> Bool {
+        // Each interval must lie inside one interval of `other` (they are merged).
+        var j = 0
+        let b = other.intervals
+        for item in intervals {
+            while j < b.count, b[j].hi < item.lo { j += 1 }
+            guard j < b.count, b[j].lo <= item.lo, item.hi <= b[j].hi else { return false }
+        }
+        return true
+    }
 
     func intersects(_ other: IntervalSet) -> Bool {
         var i = 0

@@ -61,7 +61,7 @@ struct ShadowAnalysis {
                 result.append((i, [whole]))
                 continue
             }
-            if hasWitness(i, among: candidates) { continue }
+            if candidates.count > 8, hasWitness(i, among: candidates) { continue }
             guard let used = cover(i, by: candidates) else { continue }
             result.append((i, minimized(i, used)))
         }
@@ -88,7 +88,7 @@ struct ShadowAnalysis {
     /// cover. Finding one proves the rule reachable; not finding one proves
     /// nothing. Tries two field orders.
     func hasWitness(_ i: Int, among candidates: [Int]) -> Bool {
-        for order in [[4, 3, 2, 1, 0], [0, 1, 2, 3, 4]] {
+        for order in [[4, 3, 2, 1, 0]] {
             var alive = candidates
             for field in order {
                 let value = leastCovered(boxes[i].fields[field], field: field, by: alive)
@@ -145,16 +145,19 @@ struct ShadowAnalysis {
     /// with only the candidates that still touch them.
     func cover(_ i: Int, by candidates: [Int]) -> [Int]? {
         var used: [Int] = []
-        var nodes = 0
+        var work = 0
         var stack: [(PacketBox, [Int])] = [(boxes[i], candidates)]
         while let (piece, alive) = stack.popLast() {
-            nodes += 1
-            if nodes > Checker.boxBudget { return nil }
-            let touching = alive.filter { boxes[$0].intersects(piece) }
+            work += alive.count + 1
+            if work > Checker.boxBudget { return nil }
+            var touching: [Int] = []
+            var whole: Int?
+            for j in alive where boxes[j].intersects(piece) {
+                touching.append(j)
+                if whole == nil, boxes[j].contains(piece) { whole = j }
+            }
             guard let first = touching.first else { return nil }
-            if let whole = touching.first(where: { used.contains($0) && boxes[$0].contains(piece) })
-                ?? touching.first(where: { boxes[$0].contains(piece) })
-            {
+            if let whole {
                 if !used.contains(whole) { used.append(whole) }
                 continue
             }

@@ -87,7 +87,7 @@ extension Diagnostic {
         case .badGroup(let group):
             message = "invalid IPv6 address '\(text)' after '\(keyword)': '\(group)' is not a group of 1 to 4 hex digits"
         case .badPrefixLength(let length):
-            message = "invalid prefix '\(text)' after '\(keyword)': expected a prefix length after '/', found '\(length)'"
+            message = "invalid prefix '\(text)' after '\(keyword)': expected a prefix length after '/', found \(length.isEmpty ? "nothing" : "'\(length)'")"
         case .prefixTooLong(_, let max):
             message = "invalid prefix '\(text)' after '\(keyword)': the prefix length must be 0-\(max)"
         }

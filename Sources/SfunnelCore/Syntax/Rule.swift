@@ -3,8 +3,9 @@
 /// Every match is optional; an absent match holds for every packet. The
 /// parser guarantees at most one match per field.
 public struct Rule: Sendable, Equatable {
-    /// `ip` / `ip6`, or nil when the rule names no family (then it is IPv4,
-    /// as in sfunnel, unless an address says otherwise).
+    /// `ip` / `ip6`. The parser always sets it (`ip6` when the keyword or an
+    /// IPv6 address says so, else `ip`, as in sfunnel), so that `ip udp …`
+    /// and `udp …` give equal rules; nil only in rules built by hand.
     public var family: IPFamily?
     public var saddr: AddressMatch?
     public var daddr: AddressMatch?
