@@ -9,8 +9,21 @@ struct Check: ParsableCommand {
 
     @OptionGroup var input: RulesetOptions
 
+    @Option(help: "The ruleset of the other end: warn about funnels it would not unfunnel.")
+    var peer: String?
+
     func run() throws {
-        let (_, ruleset) = try input.load()
+        let (_, ruleset) = try input.load { ruleset in
+            guard let peer else { return [] }
+            let peerFile = try RulesetOptions.read(peer, displayName: peer)
+            let (peerRules, peerDiagnostics) = Frontend.load(peerFile)
+            if peerDiagnostics.hasErrors {
+                RulesetOptions.report(peerDiagnostics.filter { $0.severity == .error }, in: peerFile)
+                Console.error("error: the peer ruleset \(peer) is not valid")
+                throw ExitStatus.invalidInput.exitCode
+            }
+            return PeerCheck.check(ruleset, peer: peerRules, peerFile: peerFile)
+        }
         Console.error("\(input.displayName): \(ruleset.rules.count) rule\(ruleset.rules.count == 1 ? "" : "s"), usable")
     }
 }

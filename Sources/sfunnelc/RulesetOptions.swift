@@ -19,30 +19,41 @@ struct RulesetOptions: ParsableArguments {
     }
 
     /// Reads, parses and checks the ruleset, printing its diagnostics to
-    /// stderr. Throws exit status 1 when it is not usable.
-    func load() throws -> (file: SourceFile, ruleset: Ruleset) {
-        let text: String
-        do {
-            if rules == "-" {
-                text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-            } else {
-                text = try String(contentsOfFile: rules, encoding: .utf8)
-            }
-        } catch {
-            Console.error("cannot read \(rules): \(Console.reason(error))")
-            throw ExitStatus.invalidInput.exitCode
+    /// stderr. `moreChecks` adds diagnostics of its own (run only on a
+    /// ruleset without errors). Throws exit status 1 when it is not usable.
+    func load(moreChecks: (Ruleset) throws -> [Diagnostic] = { _ in [] }) throws -> (file: SourceFile, ruleset: Ruleset) {
+        let file = try RulesetOptions.read(rules, displayName: displayName)
+        var (ruleset, diagnostics) = Frontend.load(file)
+        if !diagnostics.hasErrors {
+            diagnostics += DatapathSupport.check(ruleset)
         }
-        let file = SourceFile(name: displayName, text: text)
-        let (ruleset, diagnostics) = Frontend.load(file)
-        let unsupported = diagnostics.hasErrors ? [] : DatapathSupport.check(ruleset)
-        report(diagnostics + unsupported, in: file)
-        let failing = diagnostics.hasErrors || unsupported.hasErrors
+        if !diagnostics.hasErrors {
+            diagnostics += try moreChecks(ruleset)
+        }
+        RulesetOptions.report(diagnostics, in: file)
+        let failing = diagnostics.hasErrors
             || (warningsAsErrors && diagnostics.contains { $0.severity == .warning })
         if failing { throw ExitStatus.invalidInput.exitCode }
         return (file, ruleset)
     }
 
-    private func report(_ diagnostics: [Diagnostic], in file: SourceFile) {
+    /// The text of a ruleset file, or `-` for standard input.
+    static func read(_ path: String, displayName: String) throws -> SourceFile {
+        do {
+            let text: String
+            if path == "-" {
+                text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+            } else {
+                text = try String(contentsOfFile: path, encoding: .utf8)
+            }
+            return SourceFile(name: displayName, text: text)
+        } catch {
+            Console.error("cannot read \(path): \(Console.reason(error))")
+            throw ExitStatus.invalidInput.exitCode
+        }
+    }
+
+    static func report(_ diagnostics: [Diagnostic], in file: SourceFile) {
         guard !diagnostics.isEmpty else { return }
         Console.error(DiagnosticRenderer(file: file).render(diagnostics), newline: false)
         let errors = diagnostics.filter { $0.severity == .error }.count

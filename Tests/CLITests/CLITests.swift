@@ -153,4 +153,26 @@ struct CLITests {
         #expect(r.stderr.contains("<stdin>:1:27: error: 'encap ip'"), "\(r.stderr)")
         #expect(r.stdout.isEmpty)
     }
+
+    @Test func peerCheck() throws {
+        let funnel = Self.repo.appendingPathComponent("examples/telemetry/funnel.rules").path
+        let unfunnel = Self.repo.appendingPathComponent("examples/telemetry/unfunnel.rules").path
+        let good = try Self.run(["check", funnel, "--peer", unfunnel])
+        #expect(good.status == 0)
+        #expect(!good.stderr.contains("warning"), "\(good.stderr)")
+        try Self.withTempDir { dir in
+            let peer = dir.appendingPathComponent("peer.rules")
+            try Data("ip tcp dport 179 sport 540 actions unfunnel tcp\n".utf8).write(to: peer)
+            let wrong = try Self.run(["check", funnel, "--peer", peer.path])
+            #expect(wrong.status == 0)
+            #expect(wrong.stderr.contains("carries udp but \(peer.path) unfunnels it as 'unfunnel tcp'"), "\(wrong.stderr)")
+            #expect(wrong.stderr.contains("\(peer.path):1:1: note: the peer's unfunnel rule"))
+            #expect(try Self.run(["check", funnel, "--peer", peer.path, "--warnings-as-errors"]).status == 1)
+            let broken = dir.appendingPathComponent("broken.rules")
+            try Data("ip tcp dport 179 actions unfunel udp\n".utf8).write(to: broken)
+            let bad = try Self.run(["check", funnel, "--peer", broken.path])
+            #expect(bad.status == 1)
+            #expect(bad.stderr.contains("did you mean 'unfunnel'?"))
+        }
+    }
 }

@@ -27,15 +27,7 @@ struct DiagnosticsGoldenTests {
     @Test(arguments: cases)
     func golden(_ name: String) throws {
         let (actual, _) = try Self.render(name)
-        let expectedURL = Self.folder.appendingPathComponent("\(name).stderr")
-        if ProcessInfo.processInfo.environment["SFUNNELC_RECORD"] == "1" {
-            try actual.write(to: expectedURL, atomically: true, encoding: .utf8)
-            return
-        }
-        let expected = try String(contentsOf: expectedURL, encoding: .utf8)
-        if actual != expected {
-            Issue.record("\(name).stderr differs (SFUNNELC_RECORD=1 re-records):\n\(unifiedDiff(expected, actual))")
-        }
+        try Golden.check(actual, against: Self.folder.appendingPathComponent("\(name).stderr"))
     }
 
     /// The ids the front end (parser and checker) can emit; later stages
@@ -58,25 +50,5 @@ struct DiagnosticsGoldenTests {
     @Test func threeMistakesGiveThreeErrors() throws {
         let (_, diagnostics) = try Self.render("three_mistakes")
         #expect(diagnostics.filter { $0.severity == .error }.count == 3)
-    }
-
-    /// `diff -u` of two texts, through temporary files.
-    func unifiedDiff(_ expected: String, _ actual: String) -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sfunnelc-golden-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let a = dir.appendingPathComponent("expected")
-        let b = dir.appendingPathComponent("actual")
-        try? expected.write(to: a, atomically: true, encoding: .utf8)
-        try? actual.write(to: b, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/diff")
-        process.arguments = ["-u", a.path, b.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        do { try process.run() } catch { return "--- expected\n\(expected)\n+++ actual\n\(actual)" }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -268,4 +268,40 @@ extension Diagnostic {
         }
         return Diagnostic(id: .shadowedRule, severity: .warning, message: message, range: range, notes: notes)
     }
+
+    // MARK: Peer rulesets (check --peer)
+
+    /// A funnel that no unfunnel rule of the peer would undo.
+    public static func peerNoUnfunnel(_ funnel: String, suggestion: String, at range: SourceRange, peer: SourceFile,
+                                      firstMatch: (rule: Rule, action: String)?) -> Diagnostic {
+        var notes: [Note] = []
+        let message: String
+        if let firstMatch {
+            message = "'\(funnel)' is not unfunneled by \(peer.name): its first rule for these packets is "
+                + "'\(firstMatch.action)'; put '\(suggestion)' before it"
+            notes.append(Note("the peer's rule that catches them", at: firstMatch.rule.range, in: peer))
+        } else {
+            message = "'\(funnel)' is not unfunneled by \(peer.name): no rule there matches these packets; "
+                + "add '\(suggestion)'"
+        }
+        return Diagnostic(id: .peerNoUnfunnel, severity: .warning, message: message, range: range, notes: notes)
+    }
+
+    /// A funnel that the peer unfunnels to another inner protocol.
+    public static func peerWrongInner(_ funnel: String, inner: String, peerInner: String, at range: SourceRange,
+                                      peer: SourceFile, peerRule: Rule) -> Diagnostic {
+        Diagnostic(id: .peerWrongInner, severity: .warning,
+                   message: "'\(funnel)' carries \(inner) but \(peer.name) unfunnels it as '\(peerInner)'",
+                   range: range, notes: [Note("the peer's unfunnel rule", at: peerRule.range, in: peer)])
+    }
+
+    // MARK: Datapath
+
+    /// Valid language that this version's datapath cannot run.
+    public static func notYetSupported(_ what: String, at range: SourceRange) -> Diagnostic {
+        Diagnostic(id: .notYetSupported, severity: .error,
+                   message: "\(what) cannot be compiled by this version of sfunnelc yet; the datapath supports "
+                       + "IPv4 funnel/unfunnel tcp|udp, accept and drop",
+                   range: range)
+    }
 }

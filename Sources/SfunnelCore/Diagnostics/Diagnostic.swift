@@ -13,9 +13,13 @@ public struct Diagnostic: Sendable, Equatable {
     public struct Note: Sendable, Equatable {
         public var message: String
         public var range: SourceRange?
-        public init(_ message: String, at range: SourceRange? = nil) {
+        /// The file `range` points into when it is not the diagnostic's own
+        /// (the peer ruleset of `check --peer`).
+        public var file: SourceFile?
+        public init(_ message: String, at range: SourceRange? = nil, in file: SourceFile? = nil) {
             self.message = message
             self.range = range
+            self.file = file
         }
     }
 

@@ -28,4 +28,7 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
     case maskedHostBits = "masked-host-bits"
     case duplicateRule = "duplicate-rule"
     case shadowedRule = "shadowed-rule"
+    // Warnings of `check --peer`
+    case peerNoUnfunnel = "peer-no-unfunnel"
+    case peerWrongInner = "peer-wrong-inner"
 }

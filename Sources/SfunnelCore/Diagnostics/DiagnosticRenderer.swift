@@ -17,8 +17,9 @@ public struct DiagnosticRenderer: Sendable {
         out += excerpt(d.range)
         for note in d.notes {
             if let r = note.range {
-                out += header("note", note.message, r)
-                out += excerpt(r)
+                let renderer = note.file.map(DiagnosticRenderer.init(file:)) ?? self
+                out += renderer.header("note", note.message, r)
+                out += renderer.excerpt(r)
             } else {
                 out += "\(file.name): note: \(note.message)\n"
             }
