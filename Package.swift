@@ -40,7 +40,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "SfunnelCoreTests", dependencies: ["SfunnelCore"],
+        .testTarget(name: "SfunnelCoreTests", dependencies: ["SfunnelCore", "SfunnelTemplates"],
                     exclude: ["Golden"]),
         .testTarget(name: "CLITests", dependencies: ["sfunnelc"]),
         .testTarget(name: "KernelTests",
