@@ -45,6 +45,17 @@ public final class BPFObject {
         return Int(verifierLog[r.upperBound...].prefix(while: { $0.isNumber }))
     }
 
+    /// The maps the object declares (sfunnelc's objects have none).
+    public var mapNames: [String] {
+        var names: [String] = []
+        var map = bpf_object__next_map(object, nil)
+        while let m = map {
+            names.append(String(cString: bpf_map__name(m)))
+            map = bpf_object__next_map(object, m)
+        }
+        return names
+    }
+
     public func program(named name: String) -> BPFProgram? {
         guard let p = bpf_object__find_program_by_name(object, name) else { return nil }
         return BPFProgram(program: p, owner: self)

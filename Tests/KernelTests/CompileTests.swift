@@ -33,6 +33,8 @@ struct CompileTests {
             try? FileManager.default.removeItem(atPath: a)
             try? FileManager.default.removeItem(atPath: b)
         }
+        // No maps of any kind, and so no global data (.data/.rodata/.bss become maps).
+        #expect(try BPFObject(path: a).mapNames == [])
         let bytesA = try Data(contentsOf: URL(fileURLWithPath: a))
         let bytesB = try Data(contentsOf: URL(fileURLWithPath: b))
         #expect(bytesA == bytesB)
