@@ -32,6 +32,13 @@ struct RulesetOptions: ParsableArguments {
             Console.error("cannot read \(rules): \(Console.reason(error))")
             throw ExitStatus.invalidInput.exitCode
         }
+        return try RulesetOptions.check(text: text, displayName: displayName, warningsAsErrors: warningsAsErrors)
+    }
+
+    /// Parses and checks ruleset text from anywhere (a file, an environment
+    /// variable), printing its diagnostics. Throws exit status 1 when it is
+    /// not usable.
+    static func check(text: String, displayName: String, warningsAsErrors: Bool = false) throws -> (file: SourceFile, ruleset: Ruleset) {
         let file = SourceFile(name: displayName, text: text)
         let (ruleset, diagnostics) = Frontend.load(file)
         let unsupported = diagnostics.hasErrors ? [] : DatapathSupport.check(ruleset)
@@ -42,7 +49,7 @@ struct RulesetOptions: ParsableArguments {
         return (file, ruleset)
     }
 
-    private func report(_ diagnostics: [Diagnostic], in file: SourceFile) {
+    private static func report(_ diagnostics: [Diagnostic], in file: SourceFile) {
         guard !diagnostics.isEmpty else { return }
         Console.error(DiagnosticRenderer(file: file).render(diagnostics), newline: false)
         let errors = diagnostics.filter { $0.severity == .error }.count

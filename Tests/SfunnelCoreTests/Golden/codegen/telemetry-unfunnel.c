@@ -4,6 +4,16 @@
  */
 #define SFUNNEL_GENERATED 1
 
+/*
+ * Which ruleset this is, for `sfunnelc status`: the SHA-256 of the ruleset's
+ * bytes and its rule count, in the name of a type that the entry point refers
+ * to, so that it is in the program's BTF (read back from the kernel; no map).
+ */
+struct sfunnel_ruleset_b8289f58f26c392ca8d59dd915ab15cdad48a7b8fcd4fbcb25e93875ed7912bf_1 {
+	char unused;
+};
+#define SF_RULESET_ID struct sfunnel_ruleset_b8289f58f26c392ca8d59dd915ab15cdad48a7b8fcd4fbcb25e93875ed7912bf_1
+
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * sfunnelc datapath: the hand-written half of every program sfunnelc builds.
@@ -391,10 +401,27 @@ SEC("tc")
 int sfunnel(struct __sk_buff *skb)
 {
 	struct sf_pkt pkt = {};
+	int verdict;
 
+#ifdef SF_RULESET_ID
+	/*
+	 * Puts the ruleset's identity type into the program's BTF: clang keeps
+	 * a type in BTF only if something refers to it, and this reference (a
+	 * CO-RE "local type id" that libbpf turns into a constant) costs one
+	 * instruction. The empty asm keeps the optimiser from dropping it.
+	 */
+	asm volatile("" : : "r"(__builtin_btf_type_id(*(SF_RULESET_ID *)0, 0)));
+#endif
 	if (sf_parse_ipv4(skb, &pkt) < 0)
 		return TC_ACT_UNSPEC;
-	return sf_apply(skb, &pkt, sf_classify(&pkt));
+	verdict = sf_apply(skb, &pkt, sf_classify(&pkt));
+#ifdef SFUNNEL_DEBUG
+	/* DEBUG=1 / --debug: one line per classified packet in
+	 * /sys/kernel/tracing/trace_pipe (bpf_printk takes at most 3 arguments). */
+	bpf_printk("sfunnel: proto %u %x:%u", pkt.proto, pkt.saddr, pkt.sport);
+	bpf_printk("sfunnel:   -> %x:%u verdict %d", pkt.daddr, pkt.dport, verdict);
+#endif
+	return verdict;
 }
 
 char _license[] SEC("license") = "Dual BSD/GPL";
