@@ -24,7 +24,7 @@ public enum LoaderError: Error, Sendable, CustomStringConvertible {
         case .load(let path, let e, let log):
             var s = "the kernel refused to load \(path): \(LoaderError.text(e))"
             if (e == EPERM || e == EACCES) && log.isEmpty {
-                s += "; loading BPF programs needs root, or CAP_BPF and CAP_NET_ADMIN"
+                s += "; loading BPF programs needs privileges: " + LoaderError.privilegeHint
             }
             let tail = LoaderError.usefulTail(of: log)
             if !tail.isEmpty { s += "\nverifier log (last lines):\n" + tail }
