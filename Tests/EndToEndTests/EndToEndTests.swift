@@ -243,3 +243,22 @@ struct EndToEndTests {
         }
     }
 }
+
+/// The README's demo must keep working: scripts/lab with this build's sfunnelc.
+@Suite(.enabled(if: E2E.enabled, "needs root (or CI=true)"))
+struct LabScriptTests {
+    @Test func labShowsTheFunnelWorking() throws {
+        let r = try Shell.run([Shell.repo.appendingPathComponent("scripts/lab").path],
+                              env: ["SFUNNELC": Shell.sfunnelc], timeout: 120)
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("the collector received nothing"))
+        #expect(r.stdout.contains("OK: 3 of 3 datagrams arrived intact"), "\(r.stdout)")
+        let rules = Shell.repo.appendingPathComponent("examples/telemetry/funnel.rules").path
+        let digest = String(try Shell.must(["sha256sum", rules]).prefix(64))
+        #expect(r.stdout.contains("c0 egress: program "), "\(r.stdout)")
+        #expect(r.stdout.contains("ruleset sha256:\(digest) ("), "\(r.stdout)")
+        let wire = packets(r.stdout)
+        #expect(wire.count == 6, "three datagrams on each of the router's two links:\n\(r.stdout)")
+        #expect(wire.allSatisfy { $0.contains(".179: Flags [S]") }, "\(r.stdout)")
+    }
+}
