@@ -147,6 +147,11 @@ struct EndToEndTests {
                 #expect(received.count == sent.count, "sent \(sent.count), received \(received.count) over \(swaps) swaps")
                 #expect(received.sorted() == sent.sorted())
 
+                // Still one filter of ours, at the same handle: replaced in place, never added.
+                let filters = try Shell.must(lab.exec(lab.client, ["tc", "filter", "show", "dev", "c0", "egress"]))
+                #expect(filters.components(separatedBy: "handle 0x5f5f").count - 1 == 1, "\(filters)")
+                #expect(filters.contains("pref 24415"))
+
                 let status = try Shell.sfunnelc(["status", "--netns", lab.client])
                 #expect(status.stdout.contains("c0 egress: program "), "\(status.stdout)")
                 #expect(status.stdout.contains("ruleset sha256:\(try Self.sha256(b.client)) (2 rules)"), "\(status.stdout)")
@@ -204,9 +209,11 @@ struct EndToEndTests {
             let client = "ip udp dport 2055 actions funnel tcp dport 179 sport 540; ip udp dport 4739 actions funnel tcp dport 179 sport 540"
             let server = "ip tcp dport 179 sport 540 actions unfunnel udp"
             let before = try lab.tcState(lab.client) + lab.tcState(lab.server)
-            var r = try Shell.sfunnelc(["attach"], env: ["SFUNNEL_RULESET": client, "NETNS": lab.client, "DIRECTION": "egress"])
+            var r = try Shell.sfunnelc(["attach"], env: ["SFUNNEL_RULESET": client, "NETNS": lab.client, "DIRECTION": "egress",
+                                                         "DEBUG": "1"])
             #expect(r.status == 0, "\(r.stderr)")
             #expect(r.stderr.contains("drop-in mode"))
+            #expect(r.stderr.contains("with trace output (bpf_printk)"))
             #expect(r.stderr.contains("c0 egress: attached program"))
             // IFACES unset: every interface but lo, i.e. s0.
             r = try Shell.sfunnelc(["attach"], env: ["SFUNNEL_RULESET": server, "NETNS": lab.server])
@@ -227,6 +234,32 @@ struct EndToEndTests {
             r = try Shell.sfunnelc(["attach"], env: ["CLEAN": "1", "NETNS": lab.server, "IFACES": "s0", "SFUNNEL_RULESET": ""])
             #expect(r.status == 0, "\(r.stderr)")
             #expect(try lab.tcState(lab.client) + lab.tcState(lab.server) == before)
+        }
+    }
+
+    /// An object sfunnelc did not generate: attached and listed, ruleset unknown.
+    @Test func foreignObjectHasNoRulesetIdentity() throws {
+        let c = """
+            #include <linux/bpf.h>
+            #include <bpf/bpf_helpers.h>
+
+            SEC("tc")
+            int passthrough(struct __sk_buff *skb)
+            {
+            	return -1;
+            }
+
+            char _license[] SEC("license") = "GPL";
+
+            """
+        try NetLab.with { lab in
+            try ErrorCaseTests.object(c) { path in
+                try Self.attach(["--object", path, "--iface", "c0", "--netns", lab.client])
+                let status = try Shell.sfunnelc(["status", "--iface", "c0", "--netns", lab.client])
+                #expect(status.stdout.contains("c0 ingress: program "), "\(status.stdout)")
+                #expect(status.stdout.contains(" passthrough tag "))
+                #expect(status.stdout.contains("ruleset unknown (not compiled by sfunnelc)"))
+            }
         }
     }
 
