@@ -55,16 +55,10 @@ public enum LoaderError: Error, Sendable, CustomStringConvertible {
         }
     }
 
-    /// True when the problem is this machine (exit status 3), not the input.
-    public var isEnvironmental: Bool {
-        switch self {
-        case .load(_, let e, let log): return !(log.isEmpty == false && e != EPERM)
-        case .open(_, let e): return e == EACCES || e == EPERM
-        default: return true
-        }
-    }
-
-    /// True for a verifier rejection (the program, not the machine).
+    /// True for a verifier rejection: the program is at fault (exit status
+    /// 1), not the machine (3). The verifier wrote a log (and usually says
+    /// EACCES or EINVAL); a refusal for lack of privileges (EPERM) comes
+    /// before it runs and leaves the log empty.
     public var isVerifierRejection: Bool {
         if case .load(_, let e, let log) = self { return !log.isEmpty && e != EPERM }
         return false

@@ -165,6 +165,17 @@ struct CLITests {
         #expect(try Self.run(["status", "--frobnicate"]).status == 2)
     }
 
+    /// The ruleset is checked before anything touches the kernel: no root needed to see this.
+    @Test func attachAnInvalidRulesetReportsEveryMistake() throws {
+        let r = try Self.run(["attach", "-", "--iface", "lo"], stdin: Self.threeMistakes)
+        #expect(r.status == 1)
+        #expect(r.stderr.components(separatedBy: ": error: ").count - 1 == 3, "\(r.stderr)")
+        #expect(r.stderr.contains("<stdin>:1:8: error: unknown match 'dprot'"))
+        let env = try Self.run(["attach"], env: ["SFUNNEL_RULESET": "ip udp dprot 2055 actions accept", "IFACES": "lo"])
+        #expect(env.status == 1)
+        #expect(env.stderr.contains("SFUNNEL_RULESET:1:8: error: unknown match 'dprot'"), "\(env.stderr)")
+    }
+
     /// Drop-in mode with neither SFUNNEL_RULESET nor /etc/sfunnel/ruleset.
     @Test(.enabled(if: !FileManager.default.fileExists(atPath: "/etc/sfunnel/ruleset")))
     func dropInWithoutRulesetSaysWhatToDo() throws {
