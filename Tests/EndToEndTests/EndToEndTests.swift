@@ -237,6 +237,59 @@ struct EndToEndTests {
         }
     }
 
+    /// /etc/sfunnel/ruleset (a ConfigMap in Kubernetes), and SFUNNEL_RULESET
+    /// winning over it. The file exists only in a private mount namespace,
+    /// on an overlay of /etc.
+    @Test func dropInRulesetFileAndPrecedence() throws {
+        try NetLab.with { lab in
+            let fileRules = "ip udp dport 2055 actions funnel tcp dport 179 sport 540\n"
+            let envRules = "ip udp dport 2055 actions funnel udp dport 4242 sport 540"
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sfunnelc-e2e-etc-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            try FileManager.default.createDirectory(at: dir.appendingPathComponent("upper/sfunnel"), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: dir.appendingPathComponent("work"), withIntermediateDirectories: true)
+            try Data(fileRules.utf8).write(to: dir.appendingPathComponent("upper/sfunnel/ruleset"))
+            func dropIn(_ env: [String: String]) throws -> Shell.Result {
+                try Shell.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                               "mount -t overlay overlay -o lowerdir=/etc,upperdir=\(dir.path)/upper,workdir=\(dir.path)/work /etc && exec \"$0\" attach",
+                               Shell.sfunnelc], env: env)
+            }
+            var r = try dropIn(["SFUNNEL_RULESET": "", "NETNS": lab.client, "DIRECTION": "egress"])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stderr.contains("ruleset /etc/sfunnel/ruleset: 1 rule"), "\(r.stderr)")
+            var status = try Shell.sfunnelc(["status", "--netns", lab.client])
+            #expect(status.stdout.contains("ruleset sha256:\(try Self.sha256(fileRules)) (1 rule)"), "\(status.stdout)")
+
+            r = try dropIn(["SFUNNEL_RULESET": envRules, "NETNS": lab.client, "DIRECTION": "egress"])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stderr.contains("ruleset SFUNNEL_RULESET: 1 rule"), "\(r.stderr)")
+            #expect(r.stderr.contains("c0 egress: replaced program"))
+            status = try Shell.sfunnelc(["status", "--netns", lab.client])
+            #expect(status.stdout.contains("ruleset sha256:\(try Self.sha256(envRules)) (1 rule)"), "\(status.stdout)")
+        }
+    }
+
+    /// The qdisc sfunnelc created goes with the last filter of sfunnelc's,
+    /// whichever direction that is and in whatever order they were attached.
+    @Test func createdQdiscGoesWithTheLastFilter() throws {
+        try NetLab.with { lab in
+            try Self.withFiles(["x.rules": Self.tcpFunnel.client]) { dir in
+                let rules = dir.appendingPathComponent("x.rules").path
+                try Self.attach([rules, "--iface", "c0", "--direction", "ingress", "--netns", lab.client])
+                try Self.attach([rules, "--iface", "c0", "--direction", "egress", "--netns", lab.client])
+                let filters = try Shell.must(lab.exec(lab.client, ["tc", "filter", "show", "dev", "c0", "egress"]))
+                #expect(filters.contains("handle 0x5f5f0002"), "the egress filter inherits 'sfunnelc created the qdisc':\n\(filters)")
+                var r = try Shell.sfunnelc(["detach", "--iface", "c0", "--direction", "ingress", "--netns", lab.client])
+                #expect(r.status == 0)
+                #expect(!r.stderr.contains("qdisc removed"))
+                #expect(try lab.tcState(lab.client).contains("clsact"))
+                r = try Shell.sfunnelc(["detach", "--iface", "c0", "--direction", "egress", "--netns", lab.client])
+                #expect(r.stderr.contains("clsact qdisc removed"), "\(r.stderr)")
+                #expect(!(try lab.tcState(lab.client)).contains("clsact"))
+            }
+        }
+    }
+
     /// An object sfunnelc did not generate: attached and listed, ruleset unknown.
     @Test func foreignObjectHasNoRulesetIdentity() throws {
         let c = """
