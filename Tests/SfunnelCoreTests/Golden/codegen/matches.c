@@ -437,10 +437,17 @@ int sfunnel(struct __sk_buff *skb)
 		return TC_ACT_UNSPEC;
 	verdict = sf_apply(skb, &pkt, sf_classify(&pkt));
 #ifdef SFUNNEL_DEBUG
-	/* DEBUG=1 / --debug: one line per classified packet in
-	 * /sys/kernel/tracing/trace_pipe (bpf_printk takes at most 3 arguments). */
-	bpf_printk("sfunnel: proto %u %x:%u", pkt.proto, pkt.saddr, pkt.sport);
-	bpf_printk("sfunnel:   -> %x:%u verdict %d", pkt.daddr, pkt.dport, verdict);
+	/*
+	 * DEBUG=1 / --debug: two lines per classified packet in
+	 * /sys/kernel/tracing/trace_pipe (bpf_printk takes at most 3 arguments;
+	 * %pI4 wants a pointer to the address in network order).
+	 */
+	{
+		__be32 s = bpf_htonl(pkt.saddr), d = bpf_htonl(pkt.daddr);
+
+		bpf_printk("sfunnel: proto %u %pI4:%u", pkt.proto, &s, pkt.sport);
+		bpf_printk("sfunnel:   -> %pI4:%u verdict %d", &d, pkt.dport, verdict);
+	}
 #endif
 	return verdict;
 }
