@@ -63,17 +63,19 @@ struct AttachJob {
         } catch let error as LoaderError {
             throw LoaderFailure.exit(error)
         }
-        _ = object  // keeps the program loaded until it is attached
-
         do {
-            try NetworkNamespace.run(netns) {
-                let names = ifaces ?? NetworkInterface.allButLoopback()
-                if names.isEmpty {
-                    Console.error("error: no interface to attach to (only lo here); name them with --iface or IFACES")
-                    throw ExitStatus.environment.exitCode
-                }
-                for name in names {
-                    try attachWithRetries(interface: name, programFD: program.fd)
+            // The object owns the program's fd: it must outlive every attach
+            // (afterwards the filters keep the program in the kernel).
+            try withExtendedLifetime(object) {
+                try NetworkNamespace.run(netns) {
+                    let names = ifaces ?? NetworkInterface.allButLoopback()
+                    if names.isEmpty {
+                        Console.error("error: no interface to attach to (only lo here); name them with --iface or IFACES")
+                        throw ExitStatus.environment.exitCode
+                    }
+                    for name in names {
+                        try attachWithRetries(interface: name, programFD: program.fd)
+                    }
                 }
             }
         } catch let error as LoaderError {
