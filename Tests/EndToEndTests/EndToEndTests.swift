@@ -339,6 +339,7 @@ struct LabScriptTests {
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.contains("the collector received nothing"))
         #expect(r.stdout.contains("OK: 3 of 3 datagrams arrived intact"), "\(r.stdout)")
+        #expect(r.stdout.contains("179: sent 46 bytes, got them back intact"), "\(r.stdout)")
         let rules = Shell.repo.appendingPathComponent("examples/telemetry/funnel.rules").path
         let digest = String(try Shell.must(["sha256sum", rules]).prefix(64))
         #expect(r.stdout.contains("c0 egress: program "), "\(r.stdout)")

@@ -9,6 +9,10 @@
       Binds 0.0.0.0:PORT, prints "ready", then "<length> <sha256>" per datagram
       (and, with --netflow, what the export says), until N datagrams or S
       seconds without one.
+  udpflows.py tcp-serve PORT / tcp-connect HOST PORT
+      A TCP session next to the datagrams (the BGP session of a collector):
+      the server prints "ready", accepts one connection and echoes what it
+      reads; the client sends a message and prints what came back.
 """
 import argparse
 import hashlib
@@ -83,6 +87,31 @@ def recv(args):
         print(line, flush=True)
 
 
+def tcp_serve(args):
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("0.0.0.0", args.port))
+    srv.listen(1)
+    srv.settimeout(args.idle)
+    print("ready", flush=True)
+    conn, peer = srv.accept()
+    with conn:
+        data = conn.recv(65535)
+        conn.sendall(data)
+        print("TCP session from %s:%d: echoed %d bytes" % (peer[0], peer[1], len(data)), flush=True)
+
+
+def tcp_connect(args):
+    with socket.create_connection((args.host, args.port), timeout=5) as c:
+        message = b"BGP OPEN (a stand-in): hello from the exporter"
+        c.sendall(message)
+        back = c.recv(65535)
+        print("TCP %s:%d -> %s:%d: sent %d bytes, got them back %s" % (
+            c.getsockname()[0], c.getsockname()[1], args.host, args.port, len(message),
+            "intact" if back == message else "CHANGED"), flush=True)
+        return 0 if back == message else 1
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="mode", required=True)
@@ -98,8 +127,15 @@ def main():
     r.add_argument("--count", type=int, default=0)
     r.add_argument("--idle", type=float, default=3.0)
     r.add_argument("--netflow", action="store_true")
+    ts = sub.add_parser("tcp-serve")
+    ts.add_argument("port", type=int)
+    ts.add_argument("--idle", type=float, default=5.0)
+    tc = sub.add_parser("tcp-connect")
+    tc.add_argument("host")
+    tc.add_argument("port", type=int)
     args = p.parse_args()
-    send(args) if args.mode == "send" else recv(args)
+    modes = {"send": send, "recv": recv, "tcp-serve": tcp_serve, "tcp-connect": tcp_connect}
+    return modes[args.mode](args)
 
 
 if __name__ == "__main__":
