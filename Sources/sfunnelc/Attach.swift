@@ -38,6 +38,9 @@ struct Attach: ParsableCommand {
         if rules != nil && object != nil {
             throw ValidationError("give either RULES or --object, not both")
         }
+        if object != nil && debug {
+            throw ValidationError("--debug compiles the trace into a ruleset's program; an --object is attached as it is")
+        }
         if (rules != nil || object != nil) && target.ifaces.isEmpty {
             throw ValidationError("name the interfaces with --iface IF...")
         }

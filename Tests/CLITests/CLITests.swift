@@ -161,6 +161,7 @@ struct CLITests {
         #expect(noIface.stderr.contains("--iface"), "\(noIface.stderr)")
         #expect(try Self.run(["attach", rules, "--object", "x.o", "--iface", "lo"]).status == 2)
         #expect(try Self.run(["attach", rules, "--iface", "lo", "--direction", "sideways"]).status == 2)
+        #expect(try Self.run(["attach", "--object", "x.o", "--iface", "lo", "--debug"]).status == 2)
         #expect(try Self.run(["detach"]).status == 2)
         #expect(try Self.run(["status", "--frobnicate"]).status == 2)
     }
