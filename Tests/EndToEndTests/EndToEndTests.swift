@@ -129,6 +129,14 @@ struct EndToEndTests {
                                      "--direction", "ingress", "--netns", lab.server])
                 }
                 try attach("a")
+                // The kernel's own account of every filter change on both hooks: an
+                // in-place swap is reported as "replaced filter"; a window without a
+                // program would show as "deleted filter" then "added filter".
+                let monitors = try [lab.client, lab.server].map {
+                    try Background(lab.exec($0, ["stdbuf", "-oL", "tc", "monitor"]), name: "monitor")
+                }
+                try attach("a")  // replacing a program by itself: once seen, the monitors listen
+                for m in monitors { try m.wait(for: "replaced filter") }
                 let count = 1500
                 let receiver = try lab.receiver(port: 2055, count: count)
                 let sender = try Background(lab.exec(lab.client, ["python3", NetLab.udpflows, "send", NetLab.service, "2055",
@@ -146,6 +154,16 @@ struct EndToEndTests {
                 #expect(sent.count == count)
                 #expect(received.count == sent.count, "sent \(sent.count), received \(received.count) over \(swaps) swaps")
                 #expect(received.sorted() == sent.sorted())
+
+                for m in monitors {
+                    let deadline = Date().addingTimeInterval(5)
+                    func changes() -> [String] { m.text.split(separator: "\n").map(String.init).filter { $0.contains(" filter ") } }
+                    while changes().count < swaps + 1 && Date() < deadline { usleep(20_000) }
+                    m.stop()
+                    #expect(changes().count == swaps + 1, "\(m.text)")
+                    #expect(changes().allSatisfy { $0.hasPrefix("replaced filter ") && $0.contains("handle 0x5f5f0002") },
+                            "every change must be an in-place replace:\n\(m.text)")
+                }
 
                 // Still one filter of ours, at the same handle: replaced in place, never added.
                 let filters = try Shell.must(lab.exec(lab.client, ["tc", "filter", "show", "dev", "c0", "egress"]))
