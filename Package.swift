@@ -43,6 +43,8 @@ let package = Package(
         .testTarget(name: "SfunnelCoreTests", dependencies: ["SfunnelCore", "SfunnelTemplates"],
                     exclude: ["Golden"]),
         .testTarget(name: "CLITests", dependencies: ["sfunnelc"]),
+        // Runs the built sfunnelc between network namespaces (root or CI=true).
+        .testTarget(name: "EndToEndTests", dependencies: ["sfunnelc", "SfunnelToolchain"]),
         .testTarget(name: "KernelTests",
                     dependencies: ["SfunnelCore", "SfunnelToolchain", "SfunnelLoader"],
                     exclude: ["Fixtures"]),

@@ -359,10 +359,34 @@ SEC("tc")
 int sfunnel(struct __sk_buff *skb)
 {
 	struct sf_pkt pkt = {};
+	int verdict;
 
+#ifdef SF_RULESET_ID
+	/*
+	 * Puts the ruleset's identity type into the program's BTF: clang keeps
+	 * a type in BTF only if something refers to it, and this reference (a
+	 * CO-RE "local type id" that libbpf turns into a constant) costs one
+	 * instruction. The empty asm keeps the optimiser from dropping it.
+	 */
+	asm volatile("" : : "r"(__builtin_btf_type_id(*(SF_RULESET_ID *)0, 0)));
+#endif
 	if (sf_parse_ipv4(skb, &pkt) < 0)
 		return TC_ACT_UNSPEC;
-	return sf_apply(skb, &pkt, sf_classify(&pkt));
+	verdict = sf_apply(skb, &pkt, sf_classify(&pkt));
+#ifdef SFUNNEL_DEBUG
+	/*
+	 * DEBUG=1 / --debug: two lines per classified packet in
+	 * /sys/kernel/tracing/trace_pipe (bpf_printk takes at most 3 arguments;
+	 * %pI4 wants a pointer to the address in network order).
+	 */
+	{
+		__be32 s = bpf_htonl(pkt.saddr), d = bpf_htonl(pkt.daddr);
+
+		bpf_printk("sfunnel: proto %u %pI4:%u", pkt.proto, &s, pkt.sport);
+		bpf_printk("sfunnel:   -> %pI4:%u verdict %d", &d, pkt.dport, verdict);
+	}
+#endif
+	return verdict;
 }
 
 char _license[] SEC("license") = "Dual BSD/GPL";

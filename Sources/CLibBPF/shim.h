@@ -7,8 +7,18 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/pkt_sched.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 
 /* Opens an object file; the verifier log of a later load lands in `log`. */
 static inline struct bpf_object *sfc_object_open(const char *path, char *log, size_t log_size)
@@ -53,5 +63,194 @@ static inline int sfc_libbpf_quiet_print(enum libbpf_print_level level, const ch
 static inline void sfc_libbpf_quiet(void)
 {
 	libbpf_set_print(sfc_libbpf_quiet_print);
+}
+
+/*
+ * tc (clsact) hooks and filters. `point` is BPF_TC_INGRESS or BPF_TC_EGRESS.
+ * Each returns 0 or a negative errno, as libbpf does.
+ */
+
+/* Creates the clsact qdisc; -EEXIST when the interface already has one. */
+static inline int sfc_tc_hook_create(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	return bpf_tc_hook_create(&hook);
+}
+
+/* Removes the clsact qdisc, and with it every filter on both of its hooks. */
+static inline int sfc_tc_hook_destroy(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+	return bpf_tc_hook_destroy(&hook);
+}
+
+/* Attaches (direct-action) at a fixed handle and priority. With `replace`,
+ * a filter already there is changed in place (one netlink request): no
+ * moment without a program. Returns the attached program's id in *prog_id. */
+static inline int sfc_tc_attach(int ifindex, int point, int prog_fd, __u32 handle, __u32 priority,
+				int replace, __u32 *prog_id)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd, .handle = handle, .priority = priority,
+		    .flags = replace ? BPF_TC_F_REPLACE : 0);
+	int err = bpf_tc_attach(&hook, &opts);
+
+	if (!err)
+		*prog_id = opts.prog_id;
+	return err;
+}
+
+static inline int sfc_tc_detach(int ifindex, int point, __u32 handle, __u32 priority)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = handle, .priority = priority);
+	return bpf_tc_detach(&hook, &opts);
+}
+
+/* The id of the program at this handle and priority; -ENOENT when none. */
+static inline int sfc_tc_query(int ifindex, int point, __u32 handle, __u32 priority, __u32 *prog_id)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = handle, .priority = priority);
+	int err = bpf_tc_query(&hook, &opts);
+
+	if (!err)
+		*prog_id = opts.prog_id;
+	return err;
+}
+
+/*
+ * Counts the filters (of any kind, anyone's) on one clsact hook with an
+ * RTM_GETTFILTER dump; libbpf has no call that lists them. A dump answers
+ * with one message per filter plus one per (priority, protocol) block that
+ * carries no handle; only those with a handle are counted. Returns the count
+ * or a negative errno.
+ */
+static inline int sfc_tc_count_filters(int ifindex, int point)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct tcmsg tc;
+	} req;
+	char buf[16384];
+	int fd, count = 0, done = 0;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct tcmsg));
+	req.nh.nlmsg_type = RTM_GETTFILTER;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req.nh.nlmsg_seq = 1;
+	req.tc.tcm_family = AF_UNSPEC;
+	req.tc.tcm_ifindex = ifindex;
+	req.tc.tcm_parent = TC_H_MAKE(TC_H_CLSACT,
+				      point == BPF_TC_EGRESS ? TC_H_MIN_EGRESS : TC_H_MIN_INGRESS);
+	if (send(fd, &req, req.nh.nlmsg_len, 0) < 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	while (!done) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		struct nlmsghdr *nh;
+
+		if (n < 0) {
+			int e = -errno;
+			close(fd);
+			return e;
+		}
+		if (n == 0)
+			break;
+		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n); nh = NLMSG_NEXT(nh, n)) {
+			if (nh->nlmsg_type == NLMSG_DONE) {
+				done = 1;
+				break;
+			}
+			if (nh->nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr *e = NLMSG_DATA(nh);
+				close(fd);
+				return e->error ? e->error : -EIO;
+			}
+			if (nh->nlmsg_type == RTM_NEWTFILTER) {
+				struct tcmsg *t = NLMSG_DATA(nh);
+				if (t->tcm_handle)
+					count++;
+			}
+		}
+	}
+	close(fd);
+	return count;
+}
+
+/* Moves the calling thread into the network namespace open at `fd`
+ * (setns(2) with CLONE_NEWNET, which glibc declares only for _GNU_SOURCE).
+ * Returns 0 or -errno. */
+static inline int sfc_setns_net(int fd)
+{
+	return syscall(SYS_setns, fd, 0x40000000 /* CLONE_NEWNET */) ? -errno : 0;
+}
+
+/* 1 when `path` is a mounted bpffs, 0 when not. */
+static inline int sfc_is_bpffs(const char *path)
+{
+	struct statfs s;
+
+	return statfs(path, &s) == 0 && s.f_type == 0xcafe4a11 /* BPF_FS_MAGIC */;
+}
+
+/* What the kernel says about a loaded program. */
+struct sfc_prog_info {
+	char name[BPF_OBJ_NAME_LEN];
+	__u8 tag[BPF_TAG_SIZE];
+	__u32 btf_id;
+};
+
+static inline int sfc_prog_info(__u32 prog_id, struct sfc_prog_info *out)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(prog_id);
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	memset(&info, 0, sizeof(info));
+	err = bpf_obj_get_info_by_fd(fd, &info, &len);
+	close(fd);
+	if (err)
+		return -errno;
+	memcpy(out->name, info.name, sizeof(out->name));
+	memcpy(out->tag, info.tag, sizeof(out->tag));
+	out->btf_id = info.btf_id;
+	return 0;
+}
+
+/* Finds, in the kernel's copy of BTF object `btf_id`, the first named type
+ * whose name starts with `prefix`, and copies its name into `out`.
+ * Returns 1 when found, 0 when not, or a negative errno. */
+static inline int sfc_btf_find_name(__u32 btf_id, const char *prefix, char *out, size_t out_size)
+{
+	struct btf *btf = btf__load_from_kernel_by_id(btf_id);
+	size_t plen = strlen(prefix);
+	__u32 i, n;
+	int found = 0;
+
+	if (!btf)
+		return -errno;
+	n = btf__type_cnt(btf);
+	for (i = 1; i < n && !found; i++) {
+		const struct btf_type *t = btf__type_by_id(btf, i);
+		const char *name = t ? btf__name_by_offset(btf, t->name_off) : NULL;
+
+		if (name && strncmp(name, prefix, plen) == 0) {
+			snprintf(out, out_size, "%s", name);
+			found = 1;
+		}
+	}
+	btf__free(btf);
+	return found;
 }
 #endif

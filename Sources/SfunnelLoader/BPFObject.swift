@@ -28,8 +28,25 @@ public final class BPFObject {
         log.deallocate()
     }
 
+    /// Where maps with `pinning = LIBBPF_PIN_BY_NAME` go (sfunnelc's own
+    /// programs have no maps; an `--object` may).
+    public var pinPaths: [String] {
+        var paths: [String] = []
+        var m = bpf_object__next_map(object, nil)
+        while let map = m {
+            if let p = bpf_map__pin_path(map) { paths.append(String(cString: p)) }
+            m = bpf_object__next_map(object, map)
+        }
+        return paths
+    }
+
     /// Loads every program into the kernel (the verifier runs here).
+    /// An object that pins maps needs bpffs; that is checked first, so that
+    /// the error says so instead of libbpf's "Invalid argument".
     public func load() throws(LoaderError) {
+        if let pin = pinPaths.first, !BPFFileSystem.isMounted() {
+            throw .bpffsNotMounted(path: path, pinPath: pin)
+        }
         let rc = bpf_object__load(object)
         if rc != 0 {
             throw .load(path: path, errno: -rc, verifierLog: verifierLog)
@@ -54,6 +71,20 @@ public final class BPFObject {
             map = bpf_object__next_map(object, m)
         }
         return names
+    }
+
+    /// The first tc program: section `tc` (sfunnelc's), or `tc/...`,
+    /// `classifier...` as other tools name them.
+    public func tcProgram() -> BPFProgram? {
+        var p = bpf_object__next_program(object, nil)
+        while let program = p {
+            let section = String(cString: bpf_program__section_name(program))
+            if section == "tc" || section.hasPrefix("tc/") || section.hasPrefix("classifier") {
+                return BPFProgram(program: program, owner: self)
+            }
+            p = bpf_object__next_program(object, program)
+        }
+        return nil
     }
 
     public func program(named name: String) -> BPFProgram? {

@@ -5,6 +5,17 @@ public enum LoaderError: Error, Sendable, CustomStringConvertible {
     case open(path: String, errno: Int32)
     case load(path: String, errno: Int32, verifierLog: String)
     case testRun(errno: Int32)
+    case noProgram(path: String)
+    case bpffsNotMounted(path: String, pinPath: String)
+    case noSuchInterface(String)
+    case noSuchNetns(String)
+    case netns(name: String, errno: Int32)
+    case hook(interface: String, errno: Int32)
+    case attach(interface: String, direction: String, errno: Int32)
+    case detach(interface: String, direction: String, errno: Int32)
+    case programInfo(id: UInt32, errno: Int32)
+
+    static let privilegeHint = "run as root, or grant CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN (for --netns)"
 
     public var description: String {
         switch self {
@@ -13,14 +24,48 @@ public enum LoaderError: Error, Sendable, CustomStringConvertible {
         case .load(let path, let e, let log):
             var s = "the kernel refused to load \(path): \(LoaderError.text(e))"
             if (e == EPERM || e == EACCES) && log.isEmpty {
-                s += " (loading BPF programs needs root, or CAP_BPF and CAP_NET_ADMIN)"
+                s += "; loading BPF programs needs privileges: " + LoaderError.privilegeHint
             }
             let tail = LoaderError.usefulTail(of: log)
             if !tail.isEmpty { s += "\nverifier log (last lines):\n" + tail }
             return s
         case .testRun(let e):
             return "BPF_PROG_TEST_RUN failed: \(LoaderError.text(e))"
+        case .noProgram(let path):
+            return "\(path) has no tc program (SEC(\"tc\") or SEC(\"classifier\")); is it a tc object?"
+        case .bpffsNotMounted(let path, let pin):
+            return "\(path) pins a map at \(pin), but bpffs is not mounted at \(BPFFileSystem.path): "
+                + "mount it (mount -t bpf bpf \(BPFFileSystem.path)), or in Kubernetes mount the host's \(BPFFileSystem.path) into the container"
+        case .noSuchInterface(let name):
+            return "no interface \(name) in this network namespace; list them with `ip link` (or pass --netns NAME)"
+        case .noSuchNetns(let name):
+            return "no network namespace \(name) in /var/run/netns; list them with `ip netns list` (in a container, mount the host's /var/run/netns)"
+        case .netns(let name, let e):
+            var s = "cannot enter network namespace \(name): \(LoaderError.text(e))"
+            if e == EPERM { s += "; " + LoaderError.privilegeHint }
+            return s
+        case .hook(let interface, let e):
+            return "cannot set up the clsact qdisc on \(interface): \(LoaderError.text(e))" + LoaderError.advice(e)
+        case .attach(let interface, let direction, let e):
+            return "cannot attach to \(interface) \(direction): \(LoaderError.text(e))" + LoaderError.advice(e)
+        case .detach(let interface, let direction, let e):
+            return "cannot detach from \(interface) \(direction): \(LoaderError.text(e))" + LoaderError.advice(e)
+        case .programInfo(let id, let e):
+            return "cannot read program \(id) from the kernel: \(LoaderError.text(e))" + LoaderError.advice(e)
         }
+    }
+
+    /// True for a verifier rejection: the program is at fault (exit status
+    /// 1), not the machine (3). The verifier wrote a log (and usually says
+    /// EACCES or EINVAL); a refusal for lack of privileges (EPERM) comes
+    /// before it runs and leaves the log empty.
+    public var isVerifierRejection: Bool {
+        if case .load(_, let e, let log) = self { return !log.isEmpty && e != EPERM }
+        return false
+    }
+
+    static func advice(_ e: Int32) -> String {
+        (e == EPERM || e == EACCES) ? "; " + privilegeHint : ""
     }
 
     static func text(_ e: Int32) -> String { String(cString: strerror(e)) }

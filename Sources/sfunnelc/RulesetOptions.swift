@@ -23,6 +23,18 @@ struct RulesetOptions: ParsableArguments {
     /// ruleset without errors). Throws exit status 1 when it is not usable.
     func load(moreChecks: (Ruleset) throws -> [Diagnostic] = { _ in [] }) throws -> (file: SourceFile, ruleset: Ruleset) {
         let file = try RulesetOptions.read(rules, displayName: displayName)
+        return try RulesetOptions.check(file, warningsAsErrors: warningsAsErrors, moreChecks: moreChecks)
+    }
+
+    /// Parses and checks ruleset text from anywhere (a file, an environment
+    /// variable), printing its diagnostics. Throws exit status 1 when it is
+    /// not usable.
+    static func check(text: String, displayName: String, warningsAsErrors: Bool = false) throws -> (file: SourceFile, ruleset: Ruleset) {
+        try check(SourceFile(name: displayName, text: text), warningsAsErrors: warningsAsErrors)
+    }
+
+    static func check(_ file: SourceFile, warningsAsErrors: Bool,
+                      moreChecks: (Ruleset) throws -> [Diagnostic] = { _ in [] }) throws -> (file: SourceFile, ruleset: Ruleset) {
         var (ruleset, diagnostics) = Frontend.load(file)
         if !diagnostics.hasErrors {
             diagnostics += DatapathSupport.check(ruleset)
@@ -30,7 +42,7 @@ struct RulesetOptions: ParsableArguments {
         if !diagnostics.hasErrors {
             diagnostics += try moreChecks(ruleset)
         }
-        RulesetOptions.report(diagnostics, in: file)
+        report(diagnostics, in: file)
         let failing = diagnostics.hasErrors
             || (warningsAsErrors && diagnostics.contains { $0.severity == .warning })
         if failing { throw ExitStatus.invalidInput.exitCode }

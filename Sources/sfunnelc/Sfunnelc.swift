@@ -12,7 +12,7 @@ struct Sfunnelc: ParsableCommand {
             3 environment problem (clang missing, no permission, ...).
             """,
         version: SfunnelcVersion.string,
-        subcommands: [Compile.self, Check.self]
+        subcommands: [Compile.self, Check.self, Attach.self, Detach.self, Status.self]
     )
 
     /// Like ParsableCommand.main(), but usage errors exit with 2 (cli.md).

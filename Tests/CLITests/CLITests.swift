@@ -175,4 +175,40 @@ struct CLITests {
             #expect(bad.stderr.contains("did you mean 'unfunnel'?"))
         }
     }
+
+    @Test func attachDetachStatusUsageErrorsExitWith2() throws {
+        let rules = Self.repo.appendingPathComponent("examples/telemetry/funnel.rules").path
+        let noIface = try Self.run(["attach", rules])
+        #expect(noIface.status == 2)
+        #expect(noIface.stderr.contains("--iface"), "\(noIface.stderr)")
+        #expect(try Self.run(["attach", rules, "--object", "x.o", "--iface", "lo"]).status == 2)
+        #expect(try Self.run(["attach", rules, "--iface", "lo", "--direction", "sideways"]).status == 2)
+        #expect(try Self.run(["attach", "--object", "x.o", "--iface", "lo", "--debug"]).status == 2)
+        #expect(try Self.run(["detach"]).status == 2)
+        #expect(try Self.run(["status", "--frobnicate"]).status == 2)
+    }
+
+    /// The ruleset is checked before anything touches the kernel: no root needed to see this.
+    @Test func attachAnInvalidRulesetReportsEveryMistake() throws {
+        let r = try Self.run(["attach", "-", "--iface", "lo"], stdin: Self.threeMistakes)
+        #expect(r.status == 1)
+        #expect(r.stderr.components(separatedBy: ": error: ").count - 1 == 3, "\(r.stderr)")
+        #expect(r.stderr.contains("<stdin>:1:8: error: unknown match 'dprot'"))
+        let env = try Self.run(["attach"], env: ["SFUNNEL_RULESET": "ip udp dprot 2055 actions accept", "IFACES": "lo"])
+        #expect(env.status == 1)
+        #expect(env.stderr.contains("SFUNNEL_RULESET:1:8: error: unknown match 'dprot'"), "\(env.stderr)")
+    }
+
+    /// Drop-in mode with neither SFUNNEL_RULESET nor /etc/sfunnel/ruleset.
+    @Test(.enabled(if: !FileManager.default.fileExists(atPath: "/etc/sfunnel/ruleset")))
+    func dropInWithoutRulesetSaysWhatToDo() throws {
+        var env = ["SFUNNEL_RULESET": ""]
+        env["IFACES"] = "lo"
+        let r = try Self.run(["attach"], env: env)
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("no ruleset: set SFUNNEL_RULESET"), "\(r.stderr)")
+        let bad = try Self.run(["attach"], env: ["SFUNNEL_RULESET": "ip tcp actions drop", "DIRECTION": "up"])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("DIRECTION=up is not valid: expected ingress, egress or both"), "\(bad.stderr)")
+    }
 }
