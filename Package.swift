@@ -40,11 +40,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "SfunnelCoreTests", dependencies: ["SfunnelCore"],
+        // Seeded random rulesets and packets, shared by the differential tests.
+        .target(name: "SfunnelTestSupport", dependencies: ["SfunnelCore"], path: "Tests/SfunnelTestSupport"),
+        .testTarget(name: "SfunnelCoreTests", dependencies: ["SfunnelCore", "SfunnelTestSupport"],
                     exclude: ["Golden"]),
         .testTarget(name: "CLITests", dependencies: ["sfunnelc"]),
         .testTarget(name: "KernelTests",
-                    dependencies: ["SfunnelCore", "SfunnelToolchain", "SfunnelLoader"],
+                    dependencies: ["SfunnelCore", "SfunnelToolchain", "SfunnelLoader", "SfunnelTestSupport"],
                     exclude: ["Fixtures"]),
     ]
 )

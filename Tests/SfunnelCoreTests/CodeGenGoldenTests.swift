@@ -20,7 +20,7 @@ struct CodeGenGoldenTests {
         let file = SourceFile(name: url.lastPathComponent, text: try String(contentsOf: url, encoding: .utf8))
         let (ruleset, diagnostics) = Frontend.load(file)
         #expect(!diagnostics.hasErrors, "\(DiagnosticRenderer(file: file).render(diagnostics))")
-        let c = CEmitter.emit(ruleset, source: file, sourceName: url.lastPathComponent)
+        let c = CEmitter.emit(ruleset, source: file, sourceName: url.lastPathComponent, strategy: .linear)
         try Golden.check(c, against: Self.root.appendingPathComponent("Golden/codegen/\(golden)"))
     }
 
