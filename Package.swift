@@ -42,6 +42,9 @@ let package = Package(
         ),
         // Seeded random rulesets and packets, shared by the differential tests.
         .target(name: "SfunnelTestSupport", dependencies: ["SfunnelCore"], path: "Tests/SfunnelTestSupport"),
+        // Maintenance tool for scripts/bench: load an object, report the
+        // verifier's work, time BPF_PROG_TEST_RUN. Not installed with sfunnelc.
+        .executableTarget(name: "sfunnelc-bench", dependencies: ["SfunnelLoader"]),
         .testTarget(name: "SfunnelCoreTests", dependencies: ["SfunnelCore", "SfunnelTestSupport"],
                     exclude: ["Golden"]),
         .testTarget(name: "CLITests", dependencies: ["sfunnelc"]),

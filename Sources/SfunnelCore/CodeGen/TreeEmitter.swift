@@ -4,7 +4,7 @@
 /// block: it reads its field afresh through `SF_FIELD` into `v`, then
 /// binary-searches the edges' lower bounds with `<` (a `switch` where a run
 /// of edges is single values around one common target), and ends in a
-/// `goto` to the child's block or a `return` of the action number. Shared
+/// `goto` to the child's block or to the shared `return` of an action. Shared
 /// subtrees are one block reached by several `goto`s.
 ///
 /// Why the verifier walks it in about its size: within a block, the search
@@ -26,18 +26,29 @@ public enum TreeEmitter {
         var number: [Int: Int] = [:]
         for (i, n) in order.enumerated() { number[n] = i }
 
+        // Leaves jump to one shared `return` per action (labels a0, a1, …):
+        // thousands of `return`s would all feed one exit block, and clang's
+        // CFG simplification is quadratic in that (docs/performance.md).
+        var usedActions = Set<Int>()
         func target(_ t: DecisionTree.Target) -> String {
             switch t {
             case .node(let n): return "goto n\(number[n]!);"
-            case .leaf(nil): return "return 0;\t/* no rule */"
+            case .leaf(nil):
+                usedActions.insert(0)
+                return "goto a0;\t/* no rule */"
             case .leaf(let r?):
                 let action = ruleset.rules[r].action.value
-                guard tree.leafMode == .rule else {
-                    return "return \(actions.index(of: action));\t/* \(CEmitter.describe(action)) */"
-                }
+                let id = actions.index(of: action)
+                usedActions.insert(id)
+                guard tree.leafMode == .rule else { return "goto a\(id);" }
                 let line = source.location(of: ruleset.rules[r].range.start).line
-                return "return \(actions.index(of: action));\t/* rule \(r + 1), line \(line) */"
+                return "goto a\(id);\t/* rule \(r + 1), line \(line) */"
             }
+        }
+        func leafReturn(_ t: DecisionTree.Target) -> String {
+            guard case .leaf(let r) = t, let r else { return "return 0;\t/* no rule */" }
+            let action = ruleset.rules[r].action.value
+            return "return \(actions.index(of: action));\t/* \(CEmitter.describe(action)) */"
         }
 
         out.line("/* The rules, in order (their decisions are in the tree below). */")
@@ -60,7 +71,7 @@ public enum TreeEmitter {
                 out.indent()
                 out.line("return 0;")
                 out.outdent()
-                out.line(target(tree.root))
+                out.line(leafReturn(tree.root))
                 return
             }
             out.line("__u32 v;")
@@ -81,6 +92,13 @@ public enum TreeEmitter {
                 out.line("v = SF_FIELD(pkt, \(node.field.name));")
                 let hex = node.field == .saddr || node.field == .daddr
                 search(node.edges, 0, node.edges.count - 1, hex: hex, target: target, into: &out)
+            }
+            for id in usedActions.sorted() {
+                out.outdent()
+                out.line("a\(id):")
+                out.indent()
+                out.line(id == 0 ? "return 0;\t/* no rule */"
+                         : "return \(id);\t/* \(CEmitter.describe(actions.actions[id - 1])) */")
             }
         }
         return out.text

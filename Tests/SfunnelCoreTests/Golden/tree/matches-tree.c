@@ -412,12 +412,12 @@ __attribute__((noinline)) int sf_classify(const struct sf_pkt *pkt)
 n1:
 	v = SF_FIELD(pkt, daddr);
 	if (v < 0xcb007100U) {
-		return 0;	/* no rule */
+		goto a0;	/* no rule */
 	}
 	if (v < 0xcb007200U) {
-		return 3;	/* drop */
+		goto a3;
 	}
-	return 0;	/* no rule */
+	goto a0;	/* no rule */
 n2:
 	v = SF_FIELD(pkt, dport);
 	if (v < 1000U) {
@@ -442,37 +442,37 @@ n3:
 		goto n4;
 	}
 	if (v < 0xcb007200U) {
-		return 3;	/* drop */
+		goto a3;
 	}
 	goto n4;
 n4:
 	v = SF_FIELD(pkt, sport);
 	if (v < 1024U) {
 		if (v < 1U) {
-			return 0;	/* no rule */
+			goto a0;	/* no rule */
 		}
-		return 3;	/* drop */
+		goto a3;
 	}
 	if (v < 8080U) {
-		return 0;	/* no rule */
+		goto a0;	/* no rule */
 	}
 	if (v < 8081U) {
-		return 3;	/* drop */
+		goto a3;
 	}
-	return 0;	/* no rule */
+	goto a0;	/* no rule */
 n5:
 	v = SF_FIELD(pkt, saddr);
 	if (v < 0x0a020000U) {
 		if (v < 0x0a010000U) {
 			goto n3;
 		}
-		return 2;	/* accept */
+		goto a2;
 	}
 	if (v < 0xac100000U) {
 		goto n3;
 	}
 	if (v < 0xac200000U) {
-		return 2;	/* accept */
+		goto a2;
 	}
 	goto n3;
 n6:
@@ -481,24 +481,24 @@ n6:
 		goto n7;
 	}
 	if (v < 0xcb007200U) {
-		return 3;	/* drop */
+		goto a3;
 	}
 	goto n7;
 n7:
 	v = SF_FIELD(pkt, sport);
 	if (v < 1024U) {
 		if (v < 1U) {
-			return 4;	/* unfunnel udp */
+			goto a4;
 		}
-		return 3;	/* drop */
+		goto a3;
 	}
 	if (v < 8080U) {
-		return 4;	/* unfunnel udp */
+		goto a4;
 	}
 	if (v < 8081U) {
-		return 3;	/* drop */
+		goto a3;
 	}
-	return 4;	/* unfunnel udp */
+	goto a4;
 n8:
 	v = SF_FIELD(pkt, dport);
 	if (v < 2055U) {
@@ -514,12 +514,12 @@ n8:
 n9:
 	v = SF_FIELD(pkt, daddr);
 	if (v < 0xcb007100U) {
-		return 2;	/* accept */
+		goto a2;
 	}
 	if (v < 0xcb007200U) {
-		return 3;	/* drop */
+		goto a3;
 	}
-	return 2;	/* accept */
+	goto a2;
 n10:
 	v = SF_FIELD(pkt, saddr);
 	if (v < 0x0a000001U) {
@@ -535,7 +535,7 @@ n11:
 		if (v < 0xc0a80000U) {
 			goto n12;
 		}
-		return 0;	/* no rule */
+		goto a0;	/* no rule */
 	}
 	if (v < 0xcb007100U) {
 		goto n12;
@@ -547,21 +547,31 @@ n11:
 n12:
 	v = SF_FIELD(pkt, sport);
 	if (v < 53U) {
-		return 1;	/* funnel udp sport 540 dport 4789 */
+		goto a1;
 	}
 	if (v < 54U) {
-		return 0;	/* no rule */
+		goto a0;	/* no rule */
 	}
-	return 1;	/* funnel udp sport 540 dport 4789 */
+	goto a1;
 n13:
 	v = SF_FIELD(pkt, sport);
 	if (v < 53U) {
-		return 1;	/* funnel udp sport 540 dport 4789 */
+		goto a1;
 	}
 	if (v < 54U) {
-		return 3;	/* drop */
+		goto a3;
 	}
+	goto a1;
+a0:
+	return 0;	/* no rule */
+a1:
 	return 1;	/* funnel udp sport 540 dport 4789 */
+a2:
+	return 2;	/* accept */
+a3:
+	return 3;	/* drop */
+a4:
+	return 4;	/* unfunnel udp */
 }
 
 
