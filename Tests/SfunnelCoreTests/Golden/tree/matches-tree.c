@@ -388,7 +388,7 @@ static __always_inline int sf_apply(struct __sk_buff *skb, const struct sf_pkt *
  * proto, dport, saddr, daddr, sport; 14 nodes, 56 edges (sfunnelc compile --emit tree).
  * Returns the action of the first rule that holds, 0 for none.
  */
-__attribute__((noinline)) int sf_classify(const struct sf_pkt *pkt)
+static __always_inline int sf_classify(const struct sf_pkt *pkt)
 {
 	__u32 v;
 
