@@ -63,10 +63,24 @@ struct TreeDifferentialTests {
     @Test func budgetIsRespected() {
         var gen = RandomRulesets(seed: 0xb0d9)
         let ruleset = Self.load(gen.ruleset(count: 40))
-        let unbounded = TreeBuilder.build(ruleset)
+        let unbounded = TreeBuilder.build(ruleset, options: .init(goodEnoughEdgesPerRule: 0))
         #expect(unbounded != nil)
         let edges = unbounded?.edgeCount ?? 0
-        #expect(TreeBuilder.build(ruleset, options: .init(edgeBudget: edges)) != nil)
-        #expect(TreeBuilder.build(ruleset, options: .init(edgeBudget: edges - 1)) == nil)
+        #expect(TreeBuilder.build(ruleset, options: .init(edgeBudget: edges, goodEnoughEdgesPerRule: 0)) != nil)
+        #expect(TreeBuilder.build(ruleset, options: .init(edgeBudget: edges - 1, goodEnoughEdgesPerRule: 0)) == nil)
+    }
+
+    /// Every order is tried unless one gives a tree of a few edges per rule;
+    /// the smallest tree tried wins.
+    @Test func smallestOrderWins() throws {
+        var gen = RandomRulesets(seed: 0x5e1ec7)
+        for _ in 0..<10 {
+            let ruleset = Self.load(gen.ruleset(count: 30))
+            let all = try #require(TreeBuilder.build(ruleset, options: .init(goodEnoughEdgesPerRule: 0)))
+            for order in TreeBuilder.candidateOrders {
+                let one = try #require(TreeBuilder.build(ruleset, options: .init(orders: [order])))
+                #expect(all.edgeCount <= one.edgeCount)
+            }
+        }
     }
 }

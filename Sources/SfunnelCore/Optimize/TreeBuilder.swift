@@ -12,7 +12,8 @@
 ///
 /// Size depends enormously on the field order, so several orders are tried
 /// under an edge budget (each try is abandoned as soon as it exceeds the
-/// best so far); when none fits, `build` returns nil and the caller falls
+/// best so far, and the search stops at a tree of a few edges per rule);
+/// when none fits, `build` returns nil and the caller falls
 /// back to the linear chain.
 public enum TreeBuilder {
     public struct Options: Sendable, Hashable {
@@ -21,12 +22,17 @@ public enum TreeBuilder {
         public var edgeBudget: Int
         /// The orders to try; the smallest tree wins (first on ties).
         public var orders: [[DecisionTree.Field]]
+        /// Stop trying orders once a tree has at most this many edges per
+        /// rule: no order can do much better, and each try
+        /// of a large ruleset costs seconds. 0 tries every order.
+        public var goodEnoughEdgesPerRule: Int
 
         public init(leafMode: DecisionTree.LeafMode = .action, edgeBudget: Int = TreeBuilder.defaultEdgeBudget,
-                    orders: [[DecisionTree.Field]] = TreeBuilder.candidateOrders) {
+                    orders: [[DecisionTree.Field]] = TreeBuilder.candidateOrders, goodEnoughEdgesPerRule: Int = 4) {
             self.leafMode = leafMode
             self.edgeBudget = edgeBudget
             self.orders = orders
+            self.goodEnoughEdgesPerRule = goodEnoughEdgesPerRule
         }
     }
 
@@ -56,6 +62,8 @@ public enum TreeBuilder {
                 budget = tree.edgeCount - 1
             }
             if budget < 0 { break }
+            if options.goodEnoughEdgesPerRule > 0,
+               tree.edgeCount <= options.goodEnoughEdgesPerRule * ruleset.rules.count { break }
         }
         return best
     }
