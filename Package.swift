@@ -40,13 +40,18 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "SfunnelCoreTests", dependencies: ["SfunnelCore", "SfunnelTemplates"],
+        // Seeded random rulesets and packets, shared by the differential tests.
+        .target(name: "SfunnelTestSupport", dependencies: ["SfunnelCore"], path: "Tests/SfunnelTestSupport"),
+        // Maintenance tool for scripts/bench: load an object, report the
+        // verifier's work, time BPF_PROG_TEST_RUN. Not installed with sfunnelc.
+        .executableTarget(name: "sfunnelc-bench", dependencies: ["SfunnelLoader"]),
+        .testTarget(name: "SfunnelCoreTests", dependencies: ["SfunnelCore", "SfunnelTemplates", "SfunnelTestSupport"],
                     exclude: ["Golden"]),
         .testTarget(name: "CLITests", dependencies: ["sfunnelc"]),
         // Runs the built sfunnelc between network namespaces (root or CI=true).
         .testTarget(name: "EndToEndTests", dependencies: ["sfunnelc", "SfunnelToolchain"]),
         .testTarget(name: "KernelTests",
-                    dependencies: ["SfunnelCore", "SfunnelToolchain", "SfunnelLoader"],
+                    dependencies: ["SfunnelCore", "SfunnelToolchain", "SfunnelLoader", "SfunnelTestSupport"],
                     exclude: ["Fixtures"]),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import SfunnelCore
 
 /// The clang that turns generated C into a BPF object.
 ///
@@ -28,8 +29,8 @@ public struct Clang: Sendable {
 
     /// The flags of every compile. `-g` gives BTF, which the verifier needs
     /// to check the global matcher function on its own.
-    public static func flags(includeDirs: [String] = systemIncludeDirs()) -> [String] {
-        var f = ["-O2", "-g", "-target", "bpf", "-mcpu=v3", "-Wall", "-Werror",
+    public static func flags(includeDirs: [String] = systemIncludeDirs(), cpu: String = "v3") -> [String] {
+        var f = ["-O2", "-g", "-target", "bpf", "-mcpu=\(cpu)", "-Wall", "-Werror",
                  "-fdebug-compilation-dir=.", "-fno-ident"]
         for dir in includeDirs { f += ["-idirafter", dir] }
         return f
@@ -53,7 +54,10 @@ public struct Clang: Sendable {
             let errHandle = try FileHandle(forWritingTo: errURL)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: path)
-            process.arguments = Clang.flags() + ["-c", "sfunnel.bpf.c", "-o", "sfunnel.bpf.o"]
+            // Large decision trees need v4's 32-bit jumps (kernel 6.6+); the
+            // emitter says so in the C, so the object depends on the C alone.
+            let cpu = source.contains(CEmitter.v4Marker) ? "v4" : "v3"
+            process.arguments = Clang.flags(cpu: cpu) + ["-c", "sfunnel.bpf.c", "-o", "sfunnel.bpf.o"]
             process.currentDirectoryURL = dir
             process.standardInput = FileHandle.nullDevice
             process.standardOutput = errHandle

@@ -3,6 +3,8 @@ import Foundation
 import SfunnelCore
 import SfunnelToolchain
 
+extension Strategy: ExpressibleByArgument {}
+
 /// `sfunnelc compile RULES [-o OUT]`: ruleset → C → clang → tc object.
 struct Compile: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,6 +18,8 @@ struct Compile: ParsableCommand {
     enum Emit: String, ExpressibleByArgument, CaseIterable {
         case object
         case c
+        case tree
+        case dot
     }
 
     @OptionGroup var input: RulesetOptions
@@ -24,8 +28,11 @@ struct Compile: ParsableCommand {
             help: "Where to write (default: RULES with .o, or .c with --emit c; - for stdout with --emit c).")
     var output: String?
 
-    @Option(help: "What to write: the BPF object, or the generated C.")
+    @Option(help: "What to write: the BPF object, the generated C, the decision tree as text, or as Graphviz dot.")
     var emit: Emit = .object
+
+    @Option(help: "How rules are matched: a decision tree (falls back to the linear chain when too large), or the linear first-match chain.")
+    var strategy: Strategy = .tree
 
     @Option(help: "The clang to use (default: $CLANG, then clang on PATH).")
     var clang: String?
@@ -45,16 +52,22 @@ struct Compile: ParsableCommand {
 
     func run() throws {
         let (file, ruleset) = try input.load()
-        let c = CEmitter.emit(ruleset, source: file, sourceName: input.baseName)
+        let plan = CEmitter.plan(ruleset, strategy: strategy)
         let destination = output ?? defaultOutput()
 
         switch emit {
-        case .c:
+        case .c, .tree, .dot:
+            let text: String
+            switch emit {
+            case .tree: text = treeText(plan, ruleset: ruleset, file: file, dot: false)
+            case .dot: text = treeText(plan, ruleset: ruleset, file: file, dot: true)
+            default: text = CEmitter.emit(ruleset, source: file, sourceName: input.baseName, plan: plan)
+            }
             if destination == "-" {
-                FileHandle.standardOutput.write(Data(c.utf8))
+                FileHandle.standardOutput.write(Data(text.utf8))
             } else {
-                try AtomicFile.write(to: destination) { temp in try Data(c.utf8).write(to: URL(fileURLWithPath: temp)) }
-                Console.error("wrote \(destination) (\(ruleset.rules.count) rule\(ruleset.rules.count == 1 ? "" : "s"))")
+                try AtomicFile.write(to: destination) { temp in try Data(text.utf8).write(to: URL(fileURLWithPath: temp)) }
+                Console.error("wrote \(destination) (\(ruleset.rules.count) rule\(ruleset.rules.count == 1 ? "" : "s"), \(plan.summary))")
             }
         case .object:
             let compiler: Clang
@@ -64,6 +77,7 @@ struct Compile: ParsableCommand {
                 Console.error("error: \(error)")
                 throw ExitStatus.environment.exitCode
             }
+            let c = CEmitter.emit(ruleset, source: file, sourceName: input.baseName, plan: plan)
             try AtomicFile.write(to: destination) { temp in
                 do {
                     try compiler.compile(source: c, output: temp)
@@ -76,12 +90,31 @@ struct Compile: ParsableCommand {
                     throw ExitStatus.environment.exitCode
                 }
             }
-            Console.error("wrote \(destination) (\(ruleset.rules.count) rule\(ruleset.rules.count == 1 ? "" : "s"))")
+            Console.error("wrote \(destination) (\(ruleset.rules.count) rule\(ruleset.rules.count == 1 ? "" : "s"), \(plan.summary))")
+        }
+    }
+
+    /// `--emit tree` / `--emit dot`: the tree, or a note saying that the
+    /// ruleset gets the linear chain and why.
+    private func treeText(_ plan: Plan, ruleset: Ruleset, file: SourceFile, dot: Bool) -> String {
+        switch plan {
+        case .tree(let tree):
+            let printer = TreePrinter(tree: tree, ruleset: ruleset, source: file)
+            return dot ? printer.dot() : printer.text()
+        case .linear:
+            let note = "\(ruleset.rules.count) rule\(ruleset.rules.count == 1 ? "" : "s"): \(plan.summary)"
+            return dot ? "digraph sfunnel {\n\tlabel=\"\(note)\";\n}\n" : "# \(note)\n"
         }
     }
 
     private func defaultOutput() -> String {
-        let ext = emit == .c ? "c" : "o"
+        let ext: String
+        switch emit {
+        case .object: ext = "o"
+        case .c: ext = "c"
+        case .tree: ext = "tree"
+        case .dot: ext = "dot"
+        }
         let url = URL(fileURLWithPath: input.rules)
         let stem = url.deletingPathExtension().lastPathComponent
         let dir = (input.rules as NSString).deletingLastPathComponent

@@ -211,4 +211,24 @@ struct CLITests {
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("DIRECTION=up is not valid: expected ingress, egress or both"), "\(bad.stderr)")
     }
+
+    @Test func strategiesAndTreeViews() throws {
+        let rules = "ip udp dport 53 actions accept\nip tcp dport 1-1023 actions drop\n"
+        let tree = try Self.run(["compile", "-", "--emit", "tree", "-o", "-"], stdin: rules)
+        #expect(tree.status == 0, "\(tree.stderr)")
+        #expect(tree.stdout.hasPrefix("# decision tree: 2 rules"), "\(tree.stdout)")
+        #expect(tree.stdout.contains("  53 -> accept\n"))
+        let dot = try Self.run(["compile", "-", "--emit", "dot", "-o", "-"], stdin: rules)
+        #expect(dot.status == 0)
+        #expect(dot.stdout.hasPrefix("digraph sfunnel {"))
+        let treeC = try Self.run(["compile", "-", "--emit", "c", "-o", "-"], stdin: rules)
+        #expect(treeC.stdout.contains(" * Form: decision tree"))
+        let linearC = try Self.run(["compile", "-", "--emit", "c", "--strategy", "linear", "-o", "-"], stdin: rules)
+        #expect(linearC.status == 0)
+        #expect(!linearC.stdout.contains("Form:"))
+        #expect(linearC.stdout.contains("SF_FIELD(pkt, dport) == 53"))
+        let linearTree = try Self.run(["compile", "-", "--emit", "tree", "--strategy", "linear", "-o", "-"], stdin: rules)
+        #expect(linearTree.stdout == "# 2 rules: linear chain\n")
+        #expect(try Self.run(["compile", "-", "--strategy", "bushy", "--emit", "c", "-o", "-"], stdin: rules).status == 2)
+    }
 }

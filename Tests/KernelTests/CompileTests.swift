@@ -42,7 +42,8 @@ struct CompileTests {
     }
 
     /// A long first-match chain verifies and keeps first-match order across
-    /// the matcher functions it is split into (CEmitter.chunkComparisons).
+    /// the matcher functions it is split into (CEmitter.chunkComparisons);
+    /// so does the decision tree of the same rules.
     @Test func longChainLoadsAndKeepsOrder() throws {
         var rules = ""
         for i in 0..<3000 {
@@ -52,9 +53,15 @@ struct CompileTests {
         let c = CEmitter.emitRules(Frontend.load(SourceFile(name: "x", text: rules)).ruleset,
                                    source: SourceFile(name: "x", text: rules))
         #expect(c.contains("sf_classify_3("), "expected the chain to be split")
-        let program = try KernelSupport.load(rules: rules)
-        let processed = try #require(program.object.verifierProcessedInstructions)
-        #expect(processed < 200_000, "verifier processed \(processed) instructions")
+        for strategy in Strategy.allCases {
+            let program = try KernelSupport.load(rules: rules, strategy: strategy)
+            let processed = try #require(program.object.verifierProcessedInstructions)
+            #expect(processed < 200_000, "\(strategy): verifier processed \(processed) instructions")
+            try checkOrder(program)
+        }
+    }
+
+    private func checkOrder(_ program: LoadedProgram) throws {
         // The last accept rule (10.11.183.0/24, port 3999) still wins over the final drop.
         let hit = RandomPackets.frame(PacketDescription(saddr: 0x0a0b_b705, daddr: 1, proto: 17, sport: 9, dport: 3999))
         #expect(try program.run(hit).retval == 0)

@@ -60,11 +60,11 @@ enum RandomPackets {
     }
 
     /// A well-formed Ethernet/IPv4 frame with a 20-byte TCP, 8-byte UDP or
-    /// 8-byte ICMP header and 16 bytes of payload.
-    static func frame(_ p: PacketDescription) -> [UInt8] {
+    /// 8-byte ICMP header and `payloadSize` bytes of payload.
+    static func frame(_ p: PacketDescription, payloadSize: Int = 16) -> [UInt8] {
         func be16(_ v: UInt16) -> [UInt8] { [UInt8(v >> 8), UInt8(v & 0xff)] }
         func be32(_ v: UInt32) -> [UInt8] { be16(UInt16(v >> 16)) + be16(UInt16(v & 0xffff)) }
-        let payload = [UInt8](repeating: 0xab, count: 16)
+        let payload = [UInt8](repeating: 0xab, count: payloadSize)
         var l4: [UInt8]
         switch p.proto {
         case 6:

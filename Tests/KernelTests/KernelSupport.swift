@@ -13,13 +13,13 @@ enum KernelSupport {
 
     /// Compiles `rules` with the real pipeline (front end, emitter, clang)
     /// and loads the program into the kernel.
-    static func load(rules: String, name: String = "fixture.rules") throws -> LoadedProgram {
+    static func load(rules: String, name: String = "fixture.rules", strategy: Strategy = .tree) throws -> LoadedProgram {
         let file = SourceFile(name: name, text: rules)
         let (ruleset, diagnostics) = Frontend.load(file)
         guard !diagnostics.hasErrors else {
             throw KernelTestError("ruleset does not compile:\n" + DiagnosticRenderer(file: file).render(diagnostics))
         }
-        let c = CEmitter.emit(ruleset, source: file, sourceName: name)
+        let c = CEmitter.emit(ruleset, source: file, sourceName: name, strategy: strategy)
         let object = try compile(c)
         return try LoadedProgram(objectPath: object, ruleset: ruleset)
     }
