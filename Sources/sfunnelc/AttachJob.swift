@@ -35,21 +35,15 @@ struct AttachJob {
             let (file, ruleset) = try RulesetOptions.check(text: text, displayName: displayName,
                                                            warningsAsErrors: warningsAsErrors)
             let c = CEmitter.emit(ruleset, source: file, sourceName: baseName, debug: debug)
-            let compiler: Clang
             do {
-                compiler = try Clang.locate(explicit: clang)
                 try FileManager.default.createDirectory(at: workDir, withIntermediateDirectories: true)
-                objectPath = workDir.appendingPathComponent("sfunnel.bpf.o").path
-                try compiler.compile(source: c, output: objectPath)
-            } catch let error as ToolchainError {
-                if error.isEnvironmental {
-                    Console.error("error: \(error)")
-                } else {
-                    Console.error("internal error: the generated C did not compile; please report it with the ruleset.\n\(error)")
-                }
+            } catch {
+                Console.error("error: cannot create \(workDir.path): \(Console.reason(error))")
                 throw ExitStatus.environment.exitCode
             }
-            let rules = "\(ruleset.rules.count) rule\(ruleset.rules.count == 1 ? "" : "s")"
+            objectPath = workDir.appendingPathComponent("sfunnel.bpf.o").path
+            try ObjectBuild.compile(c, to: objectPath, clang: clang)
+            let rules = "\(Console.count(ruleset.rules.count, "rule"))"
             Console.error("sfunnelc: ruleset \(displayName): \(rules), sha256 \(SHA256.hex(file.bytes))\(debug ? ", with trace output (bpf_printk)" : "")")
         }
 

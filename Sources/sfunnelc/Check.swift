@@ -24,6 +24,6 @@ struct Check: ParsableCommand {
             }
             return PeerCheck.check(ruleset, peer: peerRules, peerFile: peerFile)
         }
-        Console.error("\(input.displayName): \(ruleset.rules.count) rule\(ruleset.rules.count == 1 ? "" : "s"), usable")
+        Console.error("\(input.displayName): \(Console.count(ruleset.rules.count, "rule")), usable")
     }
 }

@@ -67,30 +67,12 @@ struct Compile: ParsableCommand {
                 FileHandle.standardOutput.write(Data(text.utf8))
             } else {
                 try AtomicFile.write(to: destination) { temp in try Data(text.utf8).write(to: URL(fileURLWithPath: temp)) }
-                Console.error("wrote \(destination) (\(ruleset.rules.count) rule\(ruleset.rules.count == 1 ? "" : "s"), \(plan.summary))")
+                Console.error("wrote \(destination) (\(Console.count(ruleset.rules.count, "rule")), \(plan.summary))")
             }
         case .object:
-            let compiler: Clang
-            do {
-                compiler = try Clang.locate(explicit: clang)
-            } catch {
-                Console.error("error: \(error)")
-                throw ExitStatus.environment.exitCode
-            }
             let c = CEmitter.emit(ruleset, source: file, sourceName: input.baseName, plan: plan)
-            try AtomicFile.write(to: destination) { temp in
-                do {
-                    try compiler.compile(source: c, output: temp)
-                } catch let error as ToolchainError {
-                    if error.isEnvironmental {
-                        Console.error("error: \(error)")
-                    } else {
-                        Console.error("internal error: the generated C did not compile; please report it with the ruleset.\n\(error)")
-                    }
-                    throw ExitStatus.environment.exitCode
-                }
-            }
-            Console.error("wrote \(destination) (\(ruleset.rules.count) rule\(ruleset.rules.count == 1 ? "" : "s"), \(plan.summary))")
+            try AtomicFile.write(to: destination) { temp in try ObjectBuild.compile(c, to: temp, clang: clang) }
+            Console.error("wrote \(destination) (\(Console.count(ruleset.rules.count, "rule")), \(plan.summary))")
         }
     }
 
@@ -102,7 +84,7 @@ struct Compile: ParsableCommand {
             let printer = TreePrinter(tree: tree, ruleset: ruleset, source: file)
             return dot ? printer.dot() : printer.text()
         case .linear:
-            let note = "\(ruleset.rules.count) rule\(ruleset.rules.count == 1 ? "" : "s"): \(plan.summary)"
+            let note = "\(Console.count(ruleset.rules.count, "rule")): \(plan.summary)"
             return dot ? "digraph sfunnel {\n\tlabel=\"\(note)\";\n}\n" : "# \(note)\n"
         }
     }

@@ -71,8 +71,8 @@ struct RulesetOptions: ParsableArguments {
         let errors = diagnostics.filter { $0.severity == .error }.count
         let warnings = diagnostics.filter { $0.severity == .warning }.count
         var parts: [String] = []
-        if errors > 0 { parts.append("\(errors) error\(errors == 1 ? "" : "s")") }
-        if warnings > 0 { parts.append("\(warnings) warning\(warnings == 1 ? "" : "s")") }
+        if errors > 0 { parts.append(Console.count(errors, "error")) }
+        if warnings > 0 { parts.append(Console.count(warnings, "warning")) }
         if !parts.isEmpty { Console.error(parts.joined(separator: ", ") + " in \(file.name)") }
     }
 }
@@ -84,6 +84,11 @@ enum Console {
 
     static func out(_ s: String) {
         FileHandle.standardOutput.write(Data((s + "\n").utf8))
+    }
+
+    /// "1 rule", "3 rules".
+    static func count(_ n: Int, _ noun: String) -> String {
+        "\(n) \(noun)\(n == 1 ? "" : "s")"
     }
 
     static func reason(_ error: Error) -> String {

@@ -69,7 +69,7 @@ struct Status: ParsableCommand {
             return
         }
         for e in entries {
-            let ruleset = e.ruleset.map { "ruleset sha256:\($0.sha256) (\($0.rules) rule\($0.rules == 1 ? "" : "s"))" }
+            let ruleset = e.ruleset.map { "ruleset sha256:\($0.sha256) (\(Console.count($0.rules, "rule")))" }
                 ?? "ruleset unknown (not compiled by sfunnelc)"
             Console.out("\(e.interface) \(e.direction): program \(e.program.id) \(e.program.name) tag \(e.program.tag) \(ruleset)")
         }
