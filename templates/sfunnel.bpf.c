@@ -334,6 +334,96 @@ static __always_inline __attribute__((unused)) int sf_unfunnel(struct __sk_buff 
 	return TC_ACT_OK;
 }
 
+/*
+ * Funnel as IP-in-UDP (`funnel udp ... encap ip`, wire-format.md "Offloads"):
+ * push an IPv4 header (a copy of the packet's own, protocol UDP, new length)
+ * and a UDP header in front of the original packet, which travels unchanged.
+ * The encap flags mark the packet as a UDP tunnel, so the kernel (or the NIC)
+ * can still segment a TCP super-packet. The outer UDP checksum is 0 (allowed
+ * for IPv4): the inner packet carries its own checksums.
+ */
+static __always_inline __attribute__((unused)) int sf_funnel_ip(struct __sk_buff *skb, const struct sf_pkt *pkt,
+								 __u16 sport, __u16 dport)
+{
+	const __u32 hlen = sizeof(struct iphdr) + SF_UDP_HLEN;
+	__u32 inner_len = pkt->l4_len + sizeof(struct iphdr);
+	void *data, *data_end;
+	struct iphdr *outer, *inner;
+	struct udphdr *udp;
+
+	if (inner_len + hlen > 0xffff)
+		return TC_ACT_UNSPEC;
+	if (bpf_skb_adjust_room(skb, hlen, BPF_ADJ_ROOM_MAC,
+				BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 | BPF_F_ADJ_ROOM_ENCAP_L4_UDP) < 0)
+		return TC_ACT_SHOT;
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	outer = data + SF_IP_OFF;
+	udp = (void *)(outer + 1);
+	inner = (void *)(udp + 1);
+	if ((void *)(inner + 1) > data_end)
+		return TC_ACT_SHOT;
+	*outer = *inner;
+	udp->source = bpf_htons(sport);
+	udp->dest = bpf_htons(dport);
+	udp->len = bpf_htons(inner_len + SF_UDP_HLEN);
+	udp->check = 0;
+	/* The copy's checksum is the inner one; update it for protocol and length. */
+	if (sf_set_ip_proto_len(skb, IPPROTO_UDP, inner_len + hlen) < 0)
+		return TC_ACT_SHOT;
+	bpf_set_hash_invalid(skb);
+	return TC_ACT_OK;
+}
+
+/*
+ * Undo `encap ip` (`unfunnel ip`): remove the outer IPv4 and UDP headers and
+ * give the inner packet the outer (post-NAT) addresses, with its IPv4 and L4
+ * checksums updated for them. Everything else of the inner header stays.
+ * An inner packet that is not a plain IPv4 packet of the right length (or
+ * is a fragment) is left alone.
+ */
+static __always_inline __attribute__((unused)) int sf_unfunnel_ip(struct __sk_buff *skb, const struct sf_pkt *pkt)
+{
+	const __u32 hlen = sizeof(struct iphdr) + SF_UDP_HLEN;
+	__be32 s = bpf_htonl(pkt->saddr), d = bpf_htonl(pkt->daddr);
+	struct iphdr inner;
+	__u32 csum_off = 0;
+	__u64 l4_flags = BPF_F_PSEUDO_HDR | sizeof(__be32);
+
+	if (pkt->l4_len < SF_UDP_HLEN + sizeof(struct iphdr))
+		return TC_ACT_UNSPEC;
+	if (bpf_skb_load_bytes(skb, SF_L4_OFF + SF_UDP_HLEN, &inner, sizeof(inner)) < 0)
+		return TC_ACT_UNSPEC;
+	if (inner.version != 4 || inner.ihl != 5 || inner.frag_off & bpf_htons(SF_IP_MF | SF_IP_OFFSET))
+		return TC_ACT_UNSPEC;
+	if (bpf_ntohs(inner.tot_len) != pkt->l4_len - SF_UDP_HLEN)
+		return TC_ACT_UNSPEC;
+	if (inner.protocol == IPPROTO_TCP && bpf_ntohs(inner.tot_len) >= sizeof(struct iphdr) + SF_TCP_HLEN) {
+		csum_off = SF_L4_OFF + SF_TCP_CHECK;
+	} else if (inner.protocol == IPPROTO_UDP && bpf_ntohs(inner.tot_len) >= sizeof(struct iphdr) + SF_UDP_HLEN) {
+		csum_off = SF_L4_OFF + SF_UDP_CHECK;
+		l4_flags |= BPF_F_MARK_MANGLED_0;
+	} else if (inner.protocol == IPPROTO_TCP || inner.protocol == IPPROTO_UDP) {
+		return TC_ACT_UNSPEC;
+	}
+
+	if (bpf_skb_adjust_room(skb, -(__s32)hlen, BPF_ADJ_ROOM_MAC, 0) < 0)
+		return TC_ACT_SHOT;
+	/* The inner header is now at SF_IP_OFF: give it the outer addresses. */
+	if (bpf_skb_store_bytes(skb, SF_IP_OFF + offsetof(struct iphdr, saddr), &s, sizeof(s), 0) < 0 ||
+	    bpf_skb_store_bytes(skb, SF_IP_OFF + offsetof(struct iphdr, daddr), &d, sizeof(d), 0) < 0)
+		return TC_ACT_SHOT;
+	if (bpf_l3_csum_replace(skb, SF_IP_OFF + offsetof(struct iphdr, check), inner.saddr, s, sizeof(s)) < 0 ||
+	    bpf_l3_csum_replace(skb, SF_IP_OFF + offsetof(struct iphdr, check), inner.daddr, d, sizeof(d)) < 0)
+		return TC_ACT_SHOT;
+	if (csum_off &&
+	    (bpf_l4_csum_replace(skb, csum_off, inner.saddr, s, l4_flags) < 0 ||
+	     bpf_l4_csum_replace(skb, csum_off, inner.daddr, d, l4_flags) < 0))
+		return TC_ACT_SHOT;
+	bpf_set_hash_invalid(skb);
+	return TC_ACT_OK;
+}
+
 #ifndef SFUNNEL_GENERATED
 /* An empty ruleset: no rule matches, every packet passes untouched. */
 __attribute__((noinline)) int sf_classify(const struct sf_pkt *pkt)

@@ -148,10 +148,14 @@ struct CLITests {
 
     @Test func notYetSupportedFeaturesAreRefusedPrecisely() throws {
         let r = try Self.run(["compile", "-", "--emit", "c", "-o", "-"],
-                             stdin: "ip udp dport 2055 actions funnel udp sport 1 dport 2 encap ip\n")
+                             stdin: "ip udp dport 53 actions accept\nip6 saddr 2001:db8::/32 udp dport 53 actions drop\n")
         #expect(r.status == 1)
-        #expect(r.stderr.contains("<stdin>:1:27: error: 'encap ip'"), "\(r.stderr)")
+        #expect(r.stderr.contains("<stdin>:2:1: error: IPv6 rules cannot be compiled"), "\(r.stderr)")
         #expect(r.stdout.isEmpty)
+        let encap = try Self.run(["compile", "-", "--emit", "c", "-o", "-"],
+                                 stdin: "ip tcp dport 5001 actions funnel udp sport 1 dport 4789 encap ip\n")
+        #expect(encap.status == 0, "\(encap.stderr)")
+        #expect(encap.stdout.contains("return sf_funnel_ip(skb, pkt, 1, 4789);"))
     }
 
     @Test func peerCheck() throws {

@@ -251,8 +251,12 @@ public enum CEmitter {
         switch action {
         case .accept: return "TC_ACT_OK"
         case .drop: return "TC_ACT_SHOT"
+        case .funnel(let f) where f.encapIP:
+            return "sf_funnel_ip(skb, pkt, \(f.sport), \(f.dport))"
         case .funnel(let f):
             return "sf_funnel(skb, pkt, IPPROTO_\(f.proto.rawValue.uppercased()), \(f.sport), \(f.dport))"
+        case .unfunnel(.ip):
+            return "sf_unfunnel_ip(skb, pkt)"
         case .unfunnel(let inner):
             return "sf_unfunnel(skb, pkt, IPPROTO_\(inner.rawValue.uppercased()))"
         }

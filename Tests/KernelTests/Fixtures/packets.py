@@ -607,9 +607,112 @@ for combo in COMBOS:
         add("funnel/%s/k8s-addresses/%s" % (combo, sfx), FUNNEL_RULES, orig, "ok", fun)
         add("unfunnel/%s/k8s-nat/%s" % (combo, sfx), UNFUNNEL_RULES, natted, "ok", unf)
 
+# ---------------------------------------------------------------------------
+# IP-in-UDP (`funnel udp ... encap ip` / `unfunnel ip`, wire-format.md
+# "Offloads"): the outer IPv4 header is a copy of the original with protocol
+# UDP and the new length, then UDP (checksum 0), then the original packet,
+# unchanged. Unfunnel removes both and gives the inner packet the outer
+# (post-NAT) addresses, its checksums fixed for them.
+
+ENCAP_RULES = (
+    "# sfunnelc kernel-test fixture: IP-in-UDP\n"
+    "ip udp dport 2055 actions funnel udp sport 540 dport 4789 encap ip\n"
+    "ip tcp dport 5001 actions funnel udp dport 4789 sport 541 encap ip\n"
+)
+UNENCAP_RULES = (
+    "# sfunnelc kernel-test fixture: IP-in-UDP, receiving side\n"
+    "ip udp dport 4789 actions unfunnel ip\n"
+)
+ENCAP_PORTS = {"udp": (2055, 540), "tcp": (5001, 541)}
+
+
+def encap_frame(orig, sport):
+    """orig wrapped per wire-format.md, built with struct and scapy."""
+    o = IP(orig[14:34])
+    outer = IP(src=o.src, dst=o.dst, id=o.id, ttl=o.ttl, tos=o.tos, flags=o.flags,
+               frag=o.frag, proto=17, len=o.len + 28)
+    udp = struct.pack("!HHHH", sport, 4789, o.len + 8, 0)
+    f = orig[:14] + raw(outer)[:20] + udp + orig[14:]
+    ip_o, ip_f = orig[14:34], f[14:34]
+    for i in range(20):          # only length, protocol, checksum differ
+        if i not in (2, 3, 9, 10, 11):
+            assert ip_o[i] == ip_f[i], i
+    assert ones_sum(f[14:34]) == 0xFFFF   # outer header checksum valid
+    return f
+
+
+def readdressed(orig, src, dst):
+    """orig with new addresses, IPv4 and L4 checksums rebuilt by scapy
+    (a UDP checksum of 0 stays 0)."""
+    ipl = IP(orig[14:34])
+    ipl.src, ipl.dst = src, dst
+    del ipl.chksum
+    proto = ipl.proto
+    cls = TCP if proto == 6 else UDP
+    hl = (orig[46] >> 4) * 4 if proto == 6 else 8
+    l4 = cls(orig[34:34 + hl])
+    if not (proto == 17 and l4.chksum == 0):
+        del l4.chksum
+    return raw(Ether(orig[:14]) / ipl / l4 / Raw(orig[34 + hl:]))
+
+
+def encap_nat(frame, new_src, new_dst):
+    """A NAT box on the outer header: addresses, IPv4 checksum (the outer UDP
+    checksum is 0, "none", and stays so)."""
+    f = bytearray(frame)
+    old_a = bytes(f[26:34])
+    new_a = ip4(new_src) + ip4(new_dst)
+    f[26:34] = new_a
+    hc = struct.unpack("!H", f[24:26])[0]
+    f[24:26] = struct.pack("!H", incr(hc, words(old_a), words(new_a)))
+    assert f[40:42] == b"\x00\x00"
+    return bytes(f)
+
+
+for inner in ("udp", "tcp"):
+    dport, sport = ENCAP_PORTS[inner]
+    for n in (0, 1, 3, 4, 1001, 1400):
+        for udp_csum0 in ((False, True) if inner == "udp" and n == 3 else (False,)):
+            def build(seed):
+                l4 = inner_l4(inner, dport, n, seed, tcp_opts=(inner == "tcp" and n == 1001),
+                              udp_csum0=udp_csum0)
+                orig = original_frame(CLIENT, SERVICE, 0x3000 + seed, l4)
+                enc = encap_frame(orig, sport)
+                natted = encap_nat(enc, NODE, BACKEND)
+                final = readdressed(orig, NODE, BACKEND)
+                # the unfunneled frame: the original but for addresses and checksums
+                after_csum = 34 + (18 if inner == "tcp" else 8)
+                assert final[after_csum:] == orig[after_csum:]
+                vals = csum_values(orig) + csum_values(final)
+                if udp_csum0:
+                    vals = [v for v in vals if v != 0]
+                return (orig, enc, natted, final, vals)
+            orig, enc, natted, final = pick_seed(build, seed_base)
+            seed_base += 60
+            sfx = "%s-in-ip-udp/payload-%d%s" % (inner, n, "-udp-csum-0" if udp_csum0 else "")
+            add("encap/" + sfx, ENCAP_RULES, orig, "ok", enc)
+            add("unencap/" + sfx + "/nat", UNENCAP_RULES, natted, "ok", final)
+            add("unencap/" + sfx + "/no-nat", UNENCAP_RULES, enc, "ok", orig)
+            if n in (3, 1001) and not udp_csum0:
+                nat.append({"name": "nat/" + sfx, "funnel_rules": ENCAP_RULES,
+                            "unfunnel_rules": UNENCAP_RULES, "input": orig.hex(), "funneled": enc.hex(),
+                            "natted": natted.hex(), "unfunneled": final.hex()})
+
+# An inner packet that is not plain IPv4 (options, fragment) stays as it came.
+_orig = original_frame(CLIENT, SERVICE, 0x3999, inner_l4("udp", 2055, 12, 3))
+_enc = bytearray(encap_frame(_orig, 540))
+_frag = bytearray(_enc)
+_frag[42 + 6] |= 0x20              # inner MF
+_frag = bytes(_frag[:42]) + fix_ip_hdr_csum(bytes(_frag), l3=42)[42:]
+add("untouched/unencap/inner-first-fragment", UNENCAP_RULES, _frag, "unspec")
+_short = bytearray(_enc)
+_short[42 + 2:42 + 4] = struct.pack("!H", struct.unpack("!H", bytes(_enc[44:46]))[0] - 1)
+_short = bytes(_short[:42]) + fix_ip_hdr_csum(bytes(_short), l3=42)[42:]
+add("untouched/unencap/inner-length-mismatch", UNENCAP_RULES, _short, "unspec")
+
 # Final sweep: every "ok" output is well formed with valid checksums.
 for c in cases:
-    if c["verdict"] != "ok" or c["rules"] == VERDICT_RULES:
+    if c["verdict"] != "ok" or c["rules"] in (VERDICT_RULES, ENCAP_RULES, UNENCAP_RULES):
         continue
     out = bytes.fromhex(c["output"])
     if c["name"].startswith("funnel/"):
