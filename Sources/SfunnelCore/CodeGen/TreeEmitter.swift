@@ -4,7 +4,9 @@
 /// function (verified once, with BTF) above. Each reachable node is a
 /// block: it reads its field afresh through `SF_FIELD` into `v`, then
 /// binary-searches the edges' lower bounds with `<` (a `switch` where a run
-/// of edges is single values around one common target), and ends in a
+/// of edges is single values around one common target; one unsigned range
+/// test `v - lo <= hi - lo` for one interval inside a common surrounding,
+/// the typical prefix node), and ends in a
 /// `goto` to the child's block or to the shared `return` of an action. Shared
 /// subtrees are one block reached by several `goto`s.
 ///
@@ -121,6 +123,16 @@ public enum TreeEmitter {
     private static func search(_ edges: [DecisionTree.Edge], _ i: Int, _ j: Int, hex: Bool,
                                target: (DecisionTree.Target) -> String, into out: inout CodePrinter) {
         if i == j {
+            out.line(target(edges[i].target))
+            return
+        }
+        if j - i == 2, edges[i].target == edges[j].target {
+            // One interval inside a common surrounding: a single unsigned
+            // range test (v - lo wraps below lo) instead of two comparisons.
+            let e = edges[i + 1]
+            out.block("if (v - \(literal(e.lo, hex: hex)) <= \(literal(e.hi - e.lo, hex: hex))) {") { out in
+                out.line(target(e.target))
+            }
             out.line(target(edges[i].target))
             return
         }

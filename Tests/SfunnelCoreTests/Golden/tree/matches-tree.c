@@ -47,29 +47,20 @@ static __always_inline int sf_classify(const struct sf_pkt *pkt)
 		}
 		goto n2;
 	}
-	if (v < 17U) {
-		goto n1;
-	}
-	if (v < 18U) {
+	if (v - 17U <= 0U) {
 		goto n8;
 	}
 	goto n1;
 n1:
 	v = SF_FIELD(pkt, daddr);
-	if (v < 0xcb007100U) {
-		goto a0;	/* no rule */
-	}
-	if (v < 0xcb007200U) {
+	if (v - 0xcb007100U <= 0x000000ffU) {
 		goto a3;
 	}
 	goto a0;	/* no rule */
 n2:
 	v = SF_FIELD(pkt, dport);
 	if (v < 1000U) {
-		if (v < 22U) {
-			goto n3;
-		}
-		if (v < 24U) {
+		if (v - 22U <= 1U) {
 			goto n1;
 		}
 		goto n3;
@@ -83,10 +74,7 @@ n2:
 	goto n6;
 n3:
 	v = SF_FIELD(pkt, daddr);
-	if (v < 0xcb007100U) {
-		goto n4;
-	}
-	if (v < 0xcb007200U) {
+	if (v - 0xcb007100U <= 0x000000ffU) {
 		goto a3;
 	}
 	goto n4;
@@ -98,10 +86,7 @@ n4:
 		}
 		goto a3;
 	}
-	if (v < 8080U) {
-		goto a0;	/* no rule */
-	}
-	if (v < 8081U) {
+	if (v - 8080U <= 0U) {
 		goto a3;
 	}
 	goto a0;	/* no rule */
@@ -113,19 +98,13 @@ n5:
 		}
 		goto a2;
 	}
-	if (v < 0xac100000U) {
-		goto n3;
-	}
-	if (v < 0xac200000U) {
+	if (v - 0xac100000U <= 0x000fffffU) {
 		goto a2;
 	}
 	goto n3;
 n6:
 	v = SF_FIELD(pkt, daddr);
-	if (v < 0xcb007100U) {
-		goto n7;
-	}
-	if (v < 0xcb007200U) {
+	if (v - 0xcb007100U <= 0x000000ffU) {
 		goto a3;
 	}
 	goto n7;
@@ -137,10 +116,7 @@ n7:
 		}
 		goto a3;
 	}
-	if (v < 8080U) {
-		goto a4;
-	}
-	if (v < 8081U) {
+	if (v - 8080U <= 0U) {
 		goto a3;
 	}
 	goto a4;
@@ -158,19 +134,13 @@ n8:
 	goto n1;
 n9:
 	v = SF_FIELD(pkt, daddr);
-	if (v < 0xcb007100U) {
-		goto a2;
-	}
-	if (v < 0xcb007200U) {
+	if (v - 0xcb007100U <= 0x000000ffU) {
 		goto a3;
 	}
 	goto a2;
 n10:
 	v = SF_FIELD(pkt, saddr);
-	if (v < 0x0a000001U) {
-		goto n1;
-	}
-	if (v < 0x0a000002U) {
+	if (v - 0x0a000001U <= 0x00000000U) {
 		goto n11;
 	}
 	goto n1;
@@ -182,28 +152,19 @@ n11:
 		}
 		goto a0;	/* no rule */
 	}
-	if (v < 0xcb007100U) {
-		goto n12;
-	}
-	if (v < 0xcb007200U) {
+	if (v - 0xcb007100U <= 0x000000ffU) {
 		goto n13;
 	}
 	goto n12;
 n12:
 	v = SF_FIELD(pkt, sport);
-	if (v < 53U) {
-		goto a1;
-	}
-	if (v < 54U) {
+	if (v - 53U <= 0U) {
 		goto a0;	/* no rule */
 	}
 	goto a1;
 n13:
 	v = SF_FIELD(pkt, sport);
-	if (v < 53U) {
-		goto a1;
-	}
-	if (v < 54U) {
+	if (v - 53U <= 0U) {
 		goto a3;
 	}
 	goto a1;
