@@ -40,16 +40,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // Seeded random rulesets and packets, shared by the differential tests.
+        // Shared by the tests: seeded random rulesets and packets, running processes.
         .target(name: "SfunnelTestSupport", dependencies: ["SfunnelCore"], path: "Tests/SfunnelTestSupport"),
         // Maintenance tool for scripts/bench: load an object, report the
         // verifier's work, time BPF_PROG_TEST_RUN. Not installed with sfunnelc.
         .executableTarget(name: "sfunnelc-bench", dependencies: ["SfunnelLoader"]),
         .testTarget(name: "SfunnelCoreTests", dependencies: ["SfunnelCore", "SfunnelTemplates", "SfunnelTestSupport"],
                     exclude: ["Golden"]),
-        .testTarget(name: "CLITests", dependencies: ["sfunnelc"]),
+        .testTarget(name: "CLITests", dependencies: ["sfunnelc", "SfunnelTestSupport"]),
         // Runs the built sfunnelc between network namespaces (root or CI=true).
-        .testTarget(name: "EndToEndTests", dependencies: ["sfunnelc", "SfunnelToolchain"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["sfunnelc", "SfunnelToolchain", "SfunnelTestSupport"]),
         .testTarget(name: "KernelTests",
                     dependencies: ["SfunnelCore", "SfunnelToolchain", "SfunnelLoader", "SfunnelTestSupport"],
                     exclude: ["Fixtures"]),

@@ -1,45 +1,14 @@
 import Foundation
+import SfunnelTestSupport
 import Testing
 
 /// The sfunnelc executable as a user runs it: exit statuses (cli.md),
 /// diagnostics on stderr, and files written only on success.
 struct CLITests {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../..").standardizedFileURL
+    static let repo = ProcessRunner.repo
 
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    /// The sfunnelc next to the test bundle (SwiftPM builds it for this target).
-    static var binary: URL {
-        let dir = Bundle.main.executableURL?.deletingLastPathComponent()
-            ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        return dir.appendingPathComponent("sfunnelc")
-    }
-
-    static func run(_ args: [String], stdin: String? = nil, env: [String: String] = [:], in dir: URL? = nil) throws -> Run {
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = args
-        var environment = ProcessInfo.processInfo.environment
-        environment.merge(env) { $1 }
-        p.environment = environment
-        if let dir { p.currentDirectoryURL = dir }
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = input
-        try p.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                   stderr: String(decoding: e, as: UTF8.self))
+    static func run(_ args: [String], stdin: String? = nil, env: [String: String] = [:]) throws -> ProcessResult {
+        try ProcessRunner.run([ProcessRunner.sfunnelc] + args, env: env, stdin: stdin)
     }
 
     /// A fresh folder, removed afterwards.

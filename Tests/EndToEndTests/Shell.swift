@@ -1,54 +1,18 @@
 import Foundation
+import SfunnelTestSupport
 
-/// Runs the tools the end-to-end tests need (`ip`, `tc`, `tcpdump`,
-/// python, the built sfunnelc). The tests may shell out; the product may not.
+/// The end-to-end tests' shell: ProcessRunner plus what only they need.
 enum Shell {
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Result = ProcessResult
 
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../..").standardizedFileURL
-
-    /// The sfunnelc next to the test bundle (SwiftPM builds it for this target).
-    static var sfunnelc: String {
-        let dir = Bundle.main.executableURL?.deletingLastPathComponent()
-            ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        return dir.appendingPathComponent("sfunnelc").path
-    }
+    static let repo = ProcessRunner.repo
+    static var sfunnelc: String { ProcessRunner.sfunnelc }
 
     /// Runs `argv` to completion (killed after `timeout` seconds).
     @discardableResult
     static func run(_ argv: [String], env: [String: String] = [:], stdin: String? = nil,
                     timeout: Double = 60) throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-        p.arguments = ["-s", "KILL", String(timeout)] + argv
-        var environment = ProcessInfo.processInfo.environment
-        environment.merge(env) { $1 }
-        p.environment = environment
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = input
-        try p.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        // Read both pipes concurrently so that neither fills up.
-        nonisolated(unsafe) var errData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        try ProcessRunner.run(argv, env: env, stdin: stdin, timeout: timeout)
     }
 
     /// Runs and requires success.
