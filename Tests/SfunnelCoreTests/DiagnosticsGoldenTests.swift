@@ -36,7 +36,7 @@ struct DiagnosticsGoldenTests {
         .unexpectedCharacter, .unknownKeyword, .expectedValue, .invalidAddress, .invalidPort, .invalidPortRange,
         .missingActions, .missingAction, .unexpectedToken, .duplicateMatch, .conflictingProtocols,
         .conflictingFamilies, .multipleActions, .unsupportedAction, .invalidFunnel, .portMatchWithoutProtocol,
-        .actionNeedsProtocol, .unterminatedSet, .emptySet, .portZero, .maskedHostBits, .duplicateRule, .shadowedRule,
+        .actionNeedsProtocol, .unterminatedSet, .emptySet, .portZero, .maskedHostBits, .duplicateRule, .shadowedRule, .tcpFunnelWithoutEncap,
     ]
 
     /// Every front-end diagnostic id appears in some golden file.

@@ -1,4 +1,5 @@
-/// The lints of a parsed ruleset: duplicate rules and shadowed rules.
+/// The lints of a parsed ruleset: duplicate rules, shadowed rules, and TCP
+/// funneled in sfunnel's own format (which GSO cannot carry).
 ///
 /// A rule is shadowed when the rules before it together match every packet
 /// it matches, so first-match evaluation never reaches it. The test is exact
@@ -28,6 +29,11 @@ public enum Checker {
                 diagnostics.append(.duplicateRule(at: rule.range, first: rules[first].range))
             } else {
                 firstWithKey[key] = i
+            }
+        }
+        for rule in rules {
+            if case .funnel(let f) = rule.action.value, !f.encapIP, rule.proto?.value == .tcp {
+                diagnostics.append(.tcpFunnelWithoutEncap(f, at: rule.action.range))
             }
         }
         if shadowing {

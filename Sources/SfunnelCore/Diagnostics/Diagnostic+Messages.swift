@@ -269,6 +269,17 @@ extension Diagnostic {
         return Diagnostic(id: .shadowedRule, severity: .warning, message: message, range: range, notes: notes)
     }
 
+    /// TCP in sfunnel's 8/20-byte format: locally generated TCP reaches tc as
+    /// GSO super-packets, which the kernel cannot segment once funneled
+    /// that way (wire-format.md, "Offloads").
+    public static func tcpFunnelWithoutEncap(_ f: Funnel, at range: SourceRange) -> Diagnostic {
+        Diagnostic(id: .tcpFunnelWithoutEncap, severity: .warning,
+                   message: "TCP funneled with a bare \(f.proto.rawValue) header does not get through when the kernel "
+                       + "hands it over as a GSO super-packet (always, for locally generated TCP); write "
+                       + "'funnel udp sport \(f.sport) dport \(f.dport) encap ip' and 'unfunnel ip' on the other end",
+                   range: range)
+    }
+
     // MARK: Peer rulesets (check --peer)
 
     /// A funnel that no unfunnel rule of the peer would undo.

@@ -28,6 +28,7 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
     case maskedHostBits = "masked-host-bits"
     case duplicateRule = "duplicate-rule"
     case shadowedRule = "shadowed-rule"
+    case tcpFunnelWithoutEncap = "tcp-funnel-without-encap"
     // Warnings of `check --peer`
     case peerNoUnfunnel = "peer-no-unfunnel"
     case peerWrongInner = "peer-wrong-inner"
