@@ -3,8 +3,9 @@ import SfunnelTemplates
 /// Turns a checked ruleset into the C source of a tc program: the template
 /// (`templates/sfunnel.bpf.c`) with the rules inlined as constants.
 ///
-/// This is the linear strategy: a first-match chain of tests. To keep the
-/// verifier's work linear in the number of rules, the matcher is a global
+/// The entry point for both strategies: `plan` picks the decision tree
+/// (`TreeEmitter`) or the linear chain, emitted here. For the chain, to keep
+/// the verifier's work linear in the number of rules, the matcher is a global
 /// function (verified once, on its own) that re-reads each field through a
 /// volatile pointer: no register keeps what an earlier test learned, so the
 /// paths that fall through a rule are all alike and the verifier merges them.

@@ -195,32 +195,24 @@ private struct Builder {
         unique.reserveCapacity(points.count)
         for p in points where unique.last != p { unique.append(p) }
 
-        func index(_ v: UInt64) -> Int {
-            var lo = 0
-            var hi = unique.count
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if unique[mid] < v { lo = mid + 1 } else { hi = mid }
-            }
-            return lo
-        }
         var starts = [[Int32]](repeating: [], count: unique.count)
         var ends = [[Int32]](repeating: [], count: unique.count + 1)
         for r in alive {
             for iv in sets[Int(r)] {
-                starts[index(UInt64(iv.lo))].append(r)
+                starts[lowerBound(unique, UInt64(iv.lo))].append(r)
                 let end = UInt64(iv.hi) + 1
-                ends[end > top ? unique.count : index(end)].append(r)
+                ends[end > top ? unique.count : lowerBound(unique, end)].append(r)
             }
         }
         var active: [Int32] = []
         var pieces: [Piece] = []
         for k in 0..<unique.count {
             for r in ends[k] {
-                if let i = insertionPoint(active, r), i < active.count, active[i] == r { active.remove(at: i) }
+                let i = lowerBound(active, r)
+                if i < active.count, active[i] == r { active.remove(at: i) }
             }
             for r in starts[k] {
-                let i = insertionPoint(active, r) ?? 0
+                let i = lowerBound(active, r)
                 if i >= active.count || active[i] != r { active.insert(r, at: i) }
             }
             let lo = UInt32(unique[k])
@@ -234,7 +226,8 @@ private struct Builder {
         return pieces
     }
 
-    private func insertionPoint(_ a: [Int32], _ v: Int32) -> Int? {
+    /// The first index of the sorted `a` whose element is not below `v`.
+    private func lowerBound<T: Comparable>(_ a: [T], _ v: T) -> Int {
         var lo = 0
         var hi = a.count
         while lo < hi {
