@@ -51,6 +51,37 @@ static inline int sfc_test_run(int prog_fd, const void *in, __u32 in_size, void 
 	return 0;
 }
 
+/* The same with a context: the packet's device (`ifindex`, looked up in the
+ * calling thread's network namespace; 0 keeps the kernel's default, lo) and
+ * GSO metadata (gso_size 0: not a GSO packet). Returns 0 or -errno. */
+static inline int sfc_test_run_ctx(int prog_fd, const void *in, __u32 in_size, void *out,
+				   __u32 *out_size, __u32 repeat, __u32 ifindex, __u32 gso_size,
+				   __u32 gso_segs, __u32 *retval, __u32 *duration)
+{
+	struct __sk_buff ctx;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.ifindex = ifindex;
+	ctx.gso_size = gso_size;
+	ctx.gso_segs = gso_segs;
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		    .data_in = in,
+		    .data_size_in = in_size,
+		    .data_out = out,
+		    .data_size_out = *out_size,
+		    .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx),
+		    .repeat = repeat);
+	int err = bpf_prog_test_run_opts(prog_fd, &opts);
+
+	if (err)
+		return -errno;
+	*out_size = opts.data_size_out;
+	*retval = opts.retval;
+	*duration = opts.duration;
+	return 0;
+}
+
 /* Silences libbpf's own messages; errors are reported through return values. */
 static inline int sfc_libbpf_quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {

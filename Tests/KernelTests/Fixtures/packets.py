@@ -720,5 +720,6 @@ for c in cases:
 
 assert len({c["rules"] for c in cases}) <= 6
 
-json.dump({"cases": cases, "nat": nat}, sys.stdout, indent=1)
-sys.stdout.write("\n")
+if __name__ == "__main__":
+    json.dump({"cases": cases, "nat": nat}, sys.stdout, indent=1)
+    sys.stdout.write("\n")
