@@ -88,6 +88,9 @@ struct GSOEndToEndTests {
                 let drops = try p.clsactDrops(p.a, "a0")
                 #expect(drops > 0, "no super-packet was dropped at the hook")
                 #expect(try p.txDropped(p.a, "a0") == 0, "packets the hook let through died after it")
+                // `status` reports the same count as tc.
+                let status = try Shell.sfunnelc(["status", "--netns", p.a, "--iface", "a0"])
+                #expect(status.stdout.contains("clsact dropped \(try p.clsactDrops(p.a, "a0"))"), "\(status.stdout)")
                 #expect(!received.contains("received \(total)"), "the bulk transfer got through: \(received)")
             }
         }
