@@ -13,7 +13,9 @@ struct ShadowAnalysis {
     let boxes: [PacketBox]
     /// Per rule, the smallest and largest value of each field (IPv6
     /// addresses: their top 32 bits), and the family in lane 5; lanes 6-7 are
-    /// padding. Hulls overlap in every lane if the boxes intersect.
+    /// padding. Hulls overlap in every lane if the boxes intersect. An empty
+    /// field is lo 1, hi 0 (the index never holds such a rule; the lane
+    /// test alone does not exclude it from a query spanning 0...max).
     let hullLo: [SIMD8<UInt32>]
     let hullHi: [SIMD8<UInt32>]
 
@@ -56,7 +58,7 @@ struct ShadowAnalysis {
         let (lane, bits) = indexLane()
         var index = HullIndex(lane: lane, bits: bits)
         for i in rules.indices where !boxes[i].isEmpty {
-            defer { index.insert(i, lo: hullLo[i][lane], hi: hullHi[i][lane]) }
+            defer { add(i, to: &index) }
             let box = boxes[i]
             let candidates = overlapping(i, index: index).filter { boxes[$0].intersects(box) }
             if candidates.isEmpty { continue }
@@ -71,8 +73,9 @@ struct ShadowAnalysis {
         return result
     }
 
-    /// Earlier rules whose hull overlaps rule `i`'s: the candidates an index
-    /// on one field gives (`HullIndex`), checked in every lane.
+    /// Earlier rules (matching something) whose hull overlaps rule `i`'s: the
+    /// candidates an index on one field gives (`HullIndex`), checked in
+    /// every lane.
     func overlapping(_ i: Int, index: HullIndex) -> [Int] {
         let lo = hullLo[i]
         let hi = hullHi[i]
@@ -82,6 +85,12 @@ struct ShadowAnalysis {
         }
         out.sort()
         return out
+    }
+
+    /// Makes rule `i` findable in `index`, unless it matches nothing.
+    func add(_ i: Int, to index: inout HullIndex) {
+        guard !boxes[i].isEmpty else { return }
+        index.insert(i, lo: hullLo[i][index.lane], hi: hullHi[i][index.lane])
     }
 
     /// The field the index is built on: the one where the fewest rules are
