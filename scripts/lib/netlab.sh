@@ -17,6 +17,9 @@
 # netlab_direct_up NAME [N] no router: $1-client c0 10.N.1.2/24 ──── s0 10.N.2.2/24 $1-server
 #                           (each side routes the other's /24 on the link)
 # netlab_down NAME          removes whichever of them exist
+# netlab_route_mtu NAME MTU [N]
+#                           the client's and the server's routes to each other
+#                           get that MTU (TCP's MSS follows); interfaces keep 1500
 # netlab_plan N             sets NETLAB_CLIENT, NETLAB_SERVER, NETLAB_SERVICE,
 #                           NETLAB_ROUTER_C (r0), NETLAB_ROUTER_S (r1) for plan N
 # Interfaces keep their default offloads.
@@ -85,6 +88,18 @@ netlab_direct_up() {
   ip -n "$s" link set s0 up
   ip -n "$c" route add "${NETLAB_SERVER%.*}.0/24" dev c0
   ip -n "$s" route add "${NETLAB_CLIENT%.*}.0/24" dev s0
+}
+
+netlab_route_mtu() {
+  local n=$1 mtu=$2
+  netlab_plan "${3:-}"
+  if ip netns exec "$n-router" true 2>/dev/null; then
+    ip -n "$n-client" route change default via "$NETLAB_ROUTER_C" mtu "$mtu"
+    ip -n "$n-server" route change default via "$NETLAB_ROUTER_S" mtu "$mtu"
+  else
+    ip -n "$n-client" route change "${NETLAB_SERVER%.*}.0/24" dev c0 mtu "$mtu"
+    ip -n "$n-server" route change "${NETLAB_CLIENT%.*}.0/24" dev s0 mtu "$mtu"
+  fi
 }
 
 netlab_down() {
