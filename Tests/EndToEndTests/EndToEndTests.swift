@@ -17,7 +17,8 @@ struct EndToEndTests {
         var name: String
         var client: String
         var server: String
-        /// What every packet on the router's links must look like.
+        /// What every packet on the router's links must look like ({client}, {service},
+        /// {router}, {server}: the lab's addresses, `NetLab.fill`).
         var onClientLink: String
         var onServerLink: String
         var testDescription: String { name }
@@ -27,15 +28,15 @@ struct EndToEndTests {
         name: "TCP funnel",
         client: "ip udp dport 2055 actions funnel tcp dport 179 sport 540\n",
         server: "ip tcp dport 179 sport 540 actions unfunnel udp\n",
-        onClientLink: "IP 10.201.1.2.540 > 10.201.96.10.179: Flags [S]",
-        onServerLink: "IP 10.201.2.1.540 > 10.201.2.2.179: Flags [S]")
+        onClientLink: "IP {client}.540 > {service}.179: Flags [S]",
+        onServerLink: "IP {router}.540 > {server}.179: Flags [S]")
 
     static let udpFunnel = Funnel(
         name: "UDP funnel",
         client: "ip udp dport 2055 actions funnel udp dport 4242 sport 540\n",
         server: "ip udp dport 4242 sport 540 actions unfunnel udp\n",
-        onClientLink: "IP 10.201.1.2.540 > 10.201.96.10.4242: UDP",
-        onServerLink: "IP 10.201.2.1.540 > 10.201.2.2.4242: UDP")
+        onClientLink: "IP {client}.540 > {service}.4242: UDP",
+        onServerLink: "IP {router}.540 > {server}.4242: UDP")
 
     static let sizes = [1, 7, 100, 1000, 1400]
 
@@ -79,7 +80,7 @@ struct EndToEndTests {
                 #expect(sent.count == count)
                 #expect(received.sorted() == sent.sorted(), "sent:\n\(sent)\nreceived:\n\(received)")
                 for (capture, shape) in [(fromClient, funnel.onClientLink), (toServer, funnel.onServerLink)] {
-                    let seen = packets(capture.text)
+                    let seen = packets(capture.text), shape = lab.fill(shape)
                     #expect(seen.count == count, "\(capture.text)")
                     #expect(seen.allSatisfy { $0.contains(shape) }, "expected only \(shape):\n\(capture.text)")
                 }
@@ -139,7 +140,7 @@ struct EndToEndTests {
                 for m in monitors { try m.wait(for: "replaced filter") }
                 let count = 1500
                 let receiver = try lab.receiver(port: 2055, count: count)
-                let sender = try Background(lab.exec(lab.client, ["python3", NetLab.udpflows, "send", NetLab.service, "2055",
+                let sender = try Background(lab.exec(lab.client, ["python3", NetLab.udpflows, "send", lab.service, "2055",
                                                                   "--sizes", "64,700,1400", "--count", String(count),
                                                                   "--interval", "0.001"]), name: "send")
                 var swaps = 0

@@ -1,22 +1,50 @@
 import Foundation
+import Synchronization
 
 /// Three throwaway network namespaces — client, router (NAT as a Kubernetes
 /// service does it), server — from scripts/lib/netlab.sh, with a unique name
 /// and always removed (`with` deletes them whatever happens).
+///
+/// Each lab has an address plan of its own, 10.`net`.x.x (docs/testing.md:
+/// labs with the same addresses once saw connections refused on this kernel).
 struct NetLab {
     let name: String
+    let net: Int
     var client: String { "\(name)-client" }
     var router: String { "\(name)-router" }
     var server: String { "\(name)-server" }
 
-    static let service = "10.201.96.10"
+    /// The addresses of scripts/lib/netlab.sh's plan `net`.
+    var service: String { "10.\(net).96.10" }
+    var clientAddress: String { "10.\(net).1.2" }
+    var serverAddress: String { "10.\(net).2.2" }
+    /// The router's address towards the server: the source the server sees (masquerade).
+    var routerAddress: String { "10.\(net).2.1" }
+
+    /// `template` with {client}, {service}, {router} and {server} replaced by this lab's addresses.
+    func fill(_ template: String) -> String {
+        template.replacingOccurrences(of: "{client}", with: clientAddress)
+            .replacingOccurrences(of: "{service}", with: service)
+            .replacingOccurrences(of: "{router}", with: routerAddress)
+            .replacingOccurrences(of: "{server}", with: serverAddress)
+    }
+
     static let script = Shell.repo.appendingPathComponent("scripts/lib/netlab.sh").path
     static let udpflows = Shell.repo.appendingPathComponent("scripts/lib/udpflows.py").path
+    static let checksums = Shell.repo.appendingPathComponent("scripts/lib/checksums.py").path
+
+    private static let labs = Atomic<Int>(0)
+
+    /// Plans 16 ... 195, from the process id and a count of the labs this process made.
+    static func plan() -> Int {
+        let n = labs.add(1, ordering: .relaxed).newValue
+        return 16 + (Int(getpid()) &* 13 &+ n) % 180
+    }
 
     static func with(_ body: (NetLab) throws -> Void) throws {
-        let lab = NetLab(name: "sfe\(getpid() % 100000)x\(UUID().uuidString.prefix(6).lowercased())")
+        let lab = NetLab(name: "sfe\(getpid() % 100000)x\(UUID().uuidString.prefix(6).lowercased())", net: plan())
         defer { _ = try? Shell.run(["bash", "-c", "source \(script); netlab_down \(lab.name)"]) }
-        try Shell.must(["bash", "-c", "set -e; source \(script); netlab_up \(lab.name)"])
+        try Shell.must(["bash", "-c", "set -e; source \(script); netlab_up \(lab.name) \(lab.net)"])
         try body(lab)
     }
 
@@ -54,10 +82,32 @@ struct NetLab {
 
     /// Sends datagrams from the client to the service; returns "<len> <sha256>" lines.
     func send(port: Int, sizes: [Int], count: Int, interval: Double = 0) throws -> [String] {
-        let out = try Shell.must(exec(client, ["python3", NetLab.udpflows, "send", NetLab.service, String(port),
+        let out = try Shell.must(exec(client, ["python3", NetLab.udpflows, "send", service, String(port),
                                                "--sizes", sizes.map(String.init).joined(separator: ","),
                                                "--count", String(count), "--interval", String(interval)]))
         return out.split(separator: "\n").map(String.init)
+    }
+
+    /// Switches `feature` ("tx" or "rx" checksumming) of `dev` in `ns` on or off.
+    func offload(_ ns: String, _ dev: String, _ feature: String, _ on: Bool) throws {
+        try Shell.must(exec(ns, ["ethtool", "-K", dev, feature, on ? "on" : "off"]))
+    }
+
+    /// `nstat`'s TcpInCsumErrors and UdpInCsumErrors in `ns`, as "Name value" lines.
+    func checksumErrors(_ ns: String) throws -> [String] {
+        try Shell.must(exec(ns, ["nstat", "-asz", "TcpInCsumErrors", "UdpInCsumErrors"]))
+            .split(separator: "\n").filter { $0.hasPrefix("TcpInCsumErrors") || $0.hasPrefix("UdpInCsumErrors") }
+            .map { $0.split(separator: " ", omittingEmptySubsequences: true).prefix(2).joined(separator: " ") }
+    }
+
+    /// A capture to a pcap file of the first `count` packets matching `filter` on `dev` in `ns`;
+    /// tcpdump stops by itself after them.
+    func pcap(_ ns: String, _ dev: String, count: Int, filter: String) throws -> (Background, URL) {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("sfunnelc-e2e-\(UUID().uuidString.prefix(8)).pcap")
+        let b = try Background(exec(ns, ["tcpdump", "-c", String(count), "-i", dev, "-s", "0", "-w", file.path, "-Z", "root", filter]),
+                               name: "pcap-\(dev)")
+        try b.wait(for: "listening on")
+        return (b, file)
     }
 }
 

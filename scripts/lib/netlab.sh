@@ -1,41 +1,62 @@
 # shellcheck shell=bash
-# Throwaway network namespaces for the lab (scripts/lab) and the end-to-end
-# tests: a client, a router that NATs the way a Kubernetes service does
-# (DNAT of the service address to the pod, SNAT/masquerade of the source),
-# and a server pod. Every address lives only inside these namespaces.
+# Throwaway network namespaces for the lab (scripts/lab), the end-to-end
+# tests and scripts/bench-datapath: a client, a router that NATs the way a
+# Kubernetes service does (DNAT of the service address to the pod,
+# SNAT/masquerade of the source), and a server pod. Every address lives only
+# inside these namespaces.
 #
-#   $1-client  c0 10.201.1.2/24 ──── r0 10.201.1.1/24  $1-router  r1 10.201.2.1/24 ──── s0 10.201.2.2/24  $1-server
+#   $1-client  c0 10.N.1.2/24 ──── r0 10.N.1.1/24  $1-router  r1 10.N.2.1/24 ──── s0 10.N.2.2/24  $1-server
 #
-# Service address 10.201.96.10: the router DNATs only its ports 179/tcp and
-# 4242/udp to the server pod (10.201.2.2) and masquerades what it forwards
-# to the server, so an un-funneled datagram to port 2055 goes nowhere.
+# N is the lab's address plan (second octet, default 201; NETLAB_NET or the
+# second argument). Service address 10.N.96.10: the router DNATs only its
+# ports 179/tcp and 4242/udp to the server pod (10.N.2.2) and masquerades
+# what it forwards to the server, so an un-funneled datagram to port 2055
+# goes nowhere.
 #
-# netlab_up NAME / netlab_down NAME. Interfaces keep their default offloads.
+# netlab_up NAME [N]        the three namespaces above
+# netlab_direct_up NAME [N] no router: $1-client c0 10.N.1.2/24 ──── s0 10.N.2.2/24 $1-server
+#                           (each side routes the other's /24 on the link)
+# netlab_down NAME          removes whichever of them exist
+# netlab_plan N             sets NETLAB_CLIENT, NETLAB_SERVER, NETLAB_SERVICE,
+#                           NETLAB_ROUTER_C (r0), NETLAB_ROUTER_S (r1) for plan N
+# Interfaces keep their default offloads.
 
-NETLAB_SERVICE=10.201.96.10
-NETLAB_CLIENT=10.201.1.2
-NETLAB_SERVER=10.201.2.2
+netlab_plan() {
+  local n=${1:-${NETLAB_NET:-201}}
+  NETLAB_CLIENT=10.$n.1.2
+  NETLAB_SERVER=10.$n.2.2
+  NETLAB_SERVICE=10.$n.96.10
+  NETLAB_ROUTER_C=10.$n.1.1
+  NETLAB_ROUTER_S=10.$n.2.1
+}
+netlab_plan
 
-netlab_up() {
-  local n=$1
-  local c=$n-client r=$n-router s=$n-server ns
-  for ns in "$c" "$r" "$s"; do
+netlab_namespaces() {
+  local ns
+  for ns in "$@"; do
     ip netns add "$ns"
     ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
     ip -n "$ns" link set lo up
   done
+}
+
+netlab_up() {
+  local n=$1
+  local c=$n-client r=$n-router s=$n-server
+  netlab_plan "${2:-}"
+  netlab_namespaces "$c" "$r" "$s"
   ip -n "$c" link add c0 type veth peer name r0 netns "$r"
   ip -n "$s" link add s0 type veth peer name r1 netns "$r"
-  ip -n "$c" addr add 10.201.1.2/24 dev c0
-  ip -n "$r" addr add 10.201.1.1/24 dev r0
-  ip -n "$r" addr add 10.201.2.1/24 dev r1
-  ip -n "$s" addr add 10.201.2.2/24 dev s0
+  ip -n "$c" addr add "$NETLAB_CLIENT/24" dev c0
+  ip -n "$r" addr add "$NETLAB_ROUTER_C/24" dev r0
+  ip -n "$r" addr add "$NETLAB_ROUTER_S/24" dev r1
+  ip -n "$s" addr add "$NETLAB_SERVER/24" dev s0
   ip -n "$c" link set c0 up
   ip -n "$r" link set r0 up
   ip -n "$r" link set r1 up
   ip -n "$s" link set s0 up
-  ip -n "$c" route add default via 10.201.1.1
-  ip -n "$s" route add default via 10.201.2.1
+  ip -n "$c" route add default via "$NETLAB_ROUTER_C"
+  ip -n "$s" route add default via "$NETLAB_ROUTER_S"
   ip netns exec "$r" sysctl -qw net.ipv4.ip_forward=1
   ip netns exec "$r" nft -f - <<NFT
 table ip netlab {
@@ -50,6 +71,20 @@ table ip netlab {
   }
 }
 NFT
+}
+
+netlab_direct_up() {
+  local n=$1
+  local c=$n-client s=$n-server
+  netlab_plan "${2:-}"
+  netlab_namespaces "$c" "$s"
+  ip -n "$c" link add c0 type veth peer name s0 netns "$s"
+  ip -n "$c" addr add "$NETLAB_CLIENT/24" dev c0
+  ip -n "$s" addr add "$NETLAB_SERVER/24" dev s0
+  ip -n "$c" link set c0 up
+  ip -n "$s" link set s0 up
+  ip -n "$c" route add "${NETLAB_SERVER%.*}.0/24" dev c0
+  ip -n "$s" route add "${NETLAB_CLIENT%.*}.0/24" dev s0
 }
 
 netlab_down() {

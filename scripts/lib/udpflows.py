@@ -13,9 +13,16 @@
       A TCP session next to the datagrams (the BGP session of a collector):
       the server prints "ready", accepts one connection and echoes what it
       reads; the client sends a message and prints what came back.
+  udpflows.py tcp-sink PORT / tcp-source HOST PORT [--mib N]
+      A bulk TCP transfer: the sink prints "ready", accepts one connection,
+      reads until the peer closes its side, answers with the SHA-256 of what
+      it read and prints "received <bytes> <sha256> from <address>"; the
+      source sends N MiB of pseudo-random bytes, and prints "sent <bytes>
+      <sha256>" and whether the sink's digest matched ("digest ok").
 """
 import argparse
 import hashlib
+import random
 import socket
 import struct
 import sys
@@ -87,14 +94,19 @@ def recv(args):
         print(line, flush=True)
 
 
-def tcp_serve(args):
+def accept_one(args):
+    """Listens on 0.0.0.0:PORT, prints "ready", accepts one connection."""
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind(("0.0.0.0", args.port))
     srv.listen(1)
     srv.settimeout(args.idle)
     print("ready", flush=True)
-    conn, peer = srv.accept()
+    return srv.accept()
+
+
+def tcp_serve(args):
+    conn, peer = accept_one(args)
     with conn:
         data = conn.recv(65535)
         conn.sendall(data)
@@ -110,6 +122,41 @@ def tcp_connect(args):
             c.getsockname()[0], c.getsockname()[1], args.host, args.port, len(message),
             "intact" if back == message else "CHANGED"), flush=True)
         return 0 if back == message else 1
+
+
+def tcp_sink(args):
+    conn, peer = accept_one(args)
+    conn.settimeout(args.idle)
+    h, n = hashlib.sha256(), 0
+    with conn:
+        while True:
+            data = conn.recv(1 << 16)
+            if not data:
+                break
+            n += len(data)
+            h.update(data)
+        conn.sendall(h.hexdigest().encode())
+    print("received %d %s from %s" % (n, h.hexdigest(), peer[0]), flush=True)
+
+
+def tcp_source(args):
+    h, n = hashlib.sha256(), 0
+    with socket.create_connection((args.host, args.port), timeout=10) as c:
+        for i in range(args.mib):
+            block = random.Random(i).randbytes(1 << 20)
+            c.sendall(block)
+            h.update(block)
+            n += len(block)
+        c.shutdown(socket.SHUT_WR)
+        back = b""
+        while len(back) < 64:
+            more = c.recv(64)
+            if not more:
+                break
+            back += more
+    ok = back.decode(errors="replace") == h.hexdigest()
+    print("sent %d %s, digest %s" % (n, h.hexdigest(), "ok" if ok else "WRONG (%r)" % back), flush=True)
+    return 0 if ok else 1
 
 
 def main():
@@ -133,8 +180,16 @@ def main():
     tc = sub.add_parser("tcp-connect")
     tc.add_argument("host")
     tc.add_argument("port", type=int)
+    tk = sub.add_parser("tcp-sink")
+    tk.add_argument("port", type=int)
+    tk.add_argument("--idle", type=float, default=10.0)
+    tt = sub.add_parser("tcp-source")
+    tt.add_argument("host")
+    tt.add_argument("port", type=int)
+    tt.add_argument("--mib", type=int, default=4)
     args = p.parse_args()
-    modes = {"send": send, "recv": recv, "tcp-serve": tcp_serve, "tcp-connect": tcp_connect}
+    modes = {"send": send, "recv": recv, "tcp-serve": tcp_serve, "tcp-connect": tcp_connect,
+             "tcp-sink": tcp_sink, "tcp-source": tcp_source}
     return modes[args.mode](args)
 
 
