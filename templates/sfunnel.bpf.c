@@ -77,9 +77,14 @@ static __always_inline __u64 sf_sum32(__be32 v)
  * that it works on non-linear packets too. Only used for an inner UDP
  * datagram sent without checksum, whose bytes must then really be summed.
  * Returns -1 if the bytes cannot be read.
+ *
+ * A global function: its 256-byte buffer lives in its own stack frame (the
+ * callers' frames and a call of sf_clamp_mss would not fit in 512 bytes
+ * together with it), and the verifier walks its loop once, not once per
+ * funnel rule.
  */
 #define SF_CHUNK 256
-static __always_inline __s64 sf_sum_bytes(struct __sk_buff *skb, __u32 off, __u32 len)
+__attribute__((noinline)) __s64 sf_sum_bytes(struct __sk_buff *skb, __u32 off, __u32 len)
 {
 	__u8 buf[SF_CHUNK + 4];
 	__s64 sum = 0;
@@ -244,6 +249,97 @@ static __always_inline int sf_csum_addrs(struct __sk_buff *skb, __u32 csum_off, 
 }
 
 /*
+ * Room for the funnel header (docs/datapath.md, "GSO, MTU and MSS"). Would
+ * the packet, `growth` bytes longer, still fit the MTU of the device the
+ * program runs on? `*mtu` gets that MTU. A GSO super-packet always fits:
+ * bpf_skb_adjust_room shrinks its segment size by the growth, so each
+ * segment it is cut into grows back to at most its old size.
+ */
+static __always_inline int sf_fits_mtu(struct __sk_buff *skb, __u32 growth, __u32 *mtu)
+{
+	*mtu = 0;
+	return bpf_check_mtu(skb, 0, mtu, (__s32)growth, 0) == BPF_MTU_CHK_RET_SUCCESS;
+}
+
+/*
+ * MSS clamping: a TCP SYN (or SYN-ACK) about to be funneled announces at
+ * most `limit` (the MTU minus 40 minus the funnel header), so that the
+ * peer's full-sized segments, funneled on their way back, fit too. Only the
+ * option's value and the checksum change; on a CHECKSUM_PARTIAL packet
+ * bpf_l4_csum_replace rightly does nothing (the device sums the new bytes).
+ * `l4_off`: where the TCP header starts; `hlen`: its length (data offset).
+ *
+ * A global function: the verifier checks it once, not once per funnel rule,
+ * and the option walk's paths do not multiply with the caller's. Returns
+ * 0, or -1 if the packet cannot be read or written.
+ */
+#define SF_TCP_MAX_OPTS	40
+#define SF_TCPOPT_EOL	0
+#define SF_TCPOPT_NOP	1
+#define SF_TCPOPT_MSS	2
+#define SF_TCP_FLAGS	13
+#define SF_TCP_SYN	0x02
+__attribute__((noinline)) int sf_clamp_mss(struct __sk_buff *skb, __u32 l4_off, __u32 hlen, __u32 limit)
+{
+	__u8 opts[SF_TCP_MAX_OPTS];
+	__u32 optlen, i = 0, at = 0, k;
+	__u8 flags;
+	__be16 old, new;
+
+	if (hlen <= SF_TCP_HLEN || hlen > SF_TCP_HLEN + SF_TCP_MAX_OPTS || l4_off > 128)
+		return 0;
+	if (bpf_skb_load_bytes(skb, l4_off + SF_TCP_FLAGS, &flags, 1) < 0)
+		return -1;
+	if (!(flags & SF_TCP_SYN))
+		return 0;
+	optlen = hlen - SF_TCP_HLEN;
+	__builtin_memset(opts, 0, sizeof(opts));
+	if (bpf_skb_load_bytes(skb, l4_off + SF_TCP_HLEN, opts, optlen) < 0)
+		return -1;
+	for (k = 0; k < SF_TCP_MAX_OPTS; k++) {
+		__u8 kind, len;
+
+		if (i >= optlen || i >= SF_TCP_MAX_OPTS - 1)
+			break;
+		kind = opts[i];
+		if (kind == SF_TCPOPT_EOL)
+			break;
+		if (kind == SF_TCPOPT_NOP) {
+			i++;
+			continue;
+		}
+		len = opts[i + 1];
+		if (len < 2 || i + len > optlen)
+			break;
+		if (kind == SF_TCPOPT_MSS && len == 4) {
+			at = i + 2;
+			break;
+		}
+		i += len;
+	}
+	if (at == 0 || at > SF_TCP_MAX_OPTS - 2)
+		return 0;
+	__builtin_memcpy(&old, &opts[at], sizeof(old));
+	if (bpf_ntohs(old) <= limit)
+		return 0;
+	new = bpf_htons(limit);
+	if (bpf_skb_store_bytes(skb, l4_off + SF_TCP_HLEN + at, &new, sizeof(new), 0) < 0)
+		return -1;
+	return bpf_l4_csum_replace(skb, l4_off + SF_TCP_CHECK, old, new, sizeof(new));
+}
+
+/* Clamp the MSS of a TCP packet about to grow by `growth` bytes on a device with this MTU. */
+static __always_inline int sf_clamp_tcp(struct __sk_buff *skb, const struct sf_pkt *pkt,
+					__u32 mtu, __u32 growth)
+{
+	if (pkt->proto != IPPROTO_TCP || pkt->l4_hlen <= SF_TCP_HLEN)
+		return 0;
+	if (mtu <= sizeof(struct iphdr) + SF_TCP_HLEN + growth)
+		return 0;
+	return sf_clamp_mss(skb, SF_L4_OFF, pkt->l4_hlen, mtu - sizeof(struct iphdr) - SF_TCP_HLEN - growth);
+}
+
+/*
  * Funnel (wire-format.md): insert a `fproto` header between the IPv4 header
  * and the packet's own L4 header.
  *
@@ -263,6 +359,7 @@ static __always_inline __attribute__((unused)) int sf_funnel(struct __sk_buff *s
 	__u32 outer_len = pkt->l4_len + hlen;
 	int udp_no_csum = 0;
 	void *data, *data_end;
+	__u32 mtu;
 	__u64 sum;
 
 	if (pkt->proto != IPPROTO_TCP && pkt->proto != IPPROTO_UDP)
@@ -276,6 +373,18 @@ static __always_inline __attribute__((unused)) int sf_funnel(struct __sk_buff *s
 			return TC_ACT_UNSPEC;
 		udp_no_csum = check == 0;
 	}
+
+	/*
+	 * A GSO super-packet carrying this header could not be segmented by
+	 * the kernel any more (wire-format.md, "Offloads"): drop it here,
+	 * visibly, rather than let it vanish later.
+	 */
+	if (skb->gso_size)
+		return TC_ACT_SHOT;
+	if (!sf_fits_mtu(skb, hlen, &mtu))
+		return TC_ACT_SHOT;
+	if (sf_clamp_tcp(skb, pkt, mtu, hlen) < 0)
+		return TC_ACT_SHOT;
 
 	/* Make room first: if that fails, the packet is still untouched. */
 	if (bpf_skb_adjust_room(skb, hlen, BPF_ADJ_ROOM_NET, 0) < 0)
@@ -378,9 +487,14 @@ static __always_inline __attribute__((unused)) int sf_funnel_ip(struct __sk_buff
 	void *data, *data_end;
 	struct iphdr *outer, *inner;
 	struct udphdr *udp;
+	__u32 mtu;
 
 	if (inner_len + hlen > 0xffff)
 		return TC_ACT_UNSPEC;
+	if (!sf_fits_mtu(skb, hlen, &mtu))
+		return TC_ACT_SHOT;
+	if (sf_clamp_tcp(skb, pkt, mtu, hlen) < 0)
+		return TC_ACT_SHOT;
 	if (bpf_skb_adjust_room(skb, hlen, BPF_ADJ_ROOM_MAC,
 				BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 | BPF_F_ADJ_ROOM_ENCAP_L4_UDP) < 0)
 		return TC_ACT_SHOT;
@@ -630,6 +744,17 @@ static __always_inline int sf_store_funnel_hdr(struct __sk_buff *skb, __u32 off,
 	return bpf_skb_store_bytes(skb, off, h, hlen, BPF_F_RECOMPUTE_CSUM);
 }
 
+/* sf_clamp_tcp after a 40-byte IPv6 header: MSS at most MTU - 60 - growth. */
+static __always_inline int sf_clamp_tcp6(struct __sk_buff *skb, const struct sf_pkt6 *pkt,
+					 __u32 mtu, __u32 growth)
+{
+	if (pkt->proto != IPPROTO_TCP || pkt->l4_hlen <= SF_TCP_HLEN)
+		return 0;
+	if (mtu <= SF_IP6_HLEN + SF_TCP_HLEN + growth)
+		return 0;
+	return sf_clamp_mss(skb, SF_L4_OFF6, pkt->l4_hlen, mtu - SF_IP6_HLEN - SF_TCP_HLEN - growth);
+}
+
 /* Funnel (wire-format.md) after the IPv6 fixed header; see sf_funnel. */
 static __always_inline __attribute__((unused)) int sf_funnel6(struct __sk_buff *skb, const struct sf_pkt6 *pkt,
 							       __u8 fproto, __u16 sport, __u16 dport)
@@ -639,6 +764,7 @@ static __always_inline __attribute__((unused)) int sf_funnel6(struct __sk_buff *
 	__u32 inner_csum = inner_off + (pkt->proto == IPPROTO_TCP ? SF_TCP_CHECK : SF_UDP_CHECK);
 	__u32 outer_len = pkt->l4_len + hlen;
 	int udp_no_csum = 0;
+	__u32 mtu;
 	__u64 sum;
 
 	if (pkt->proto != IPPROTO_TCP && pkt->proto != IPPROTO_UDP)
@@ -648,6 +774,13 @@ static __always_inline __attribute__((unused)) int sf_funnel6(struct __sk_buff *
 	udp_no_csum = sf_udp_no_csum(skb, SF_L4_OFF6, pkt->proto);
 	if (udp_no_csum < 0)
 		return TC_ACT_UNSPEC;
+	/* GSO, MTU and MSS as in sf_funnel (docs/datapath.md). */
+	if (skb->gso_size)
+		return TC_ACT_SHOT;
+	if (!sf_fits_mtu(skb, hlen, &mtu))
+		return TC_ACT_SHOT;
+	if (sf_clamp_tcp6(skb, pkt, mtu, hlen) < 0)
+		return TC_ACT_SHOT;
 
 	/* Make room first: if that fails, the packet is still untouched. */
 	if (bpf_skb_adjust_room(skb, hlen, BPF_ADJ_ROOM_NET, 0) < 0)
@@ -724,6 +857,7 @@ static __always_inline __attribute__((unused)) int sf_funnel_ip6(struct __sk_buf
 	} outer;
 	__u64 sum = 0;
 	__u16 check;
+	__u32 mtu;
 	__s64 s;
 
 	if (pkt->proto != IPPROTO_TCP && pkt->proto != IPPROTO_UDP)
@@ -732,6 +866,10 @@ static __always_inline __attribute__((unused)) int sf_funnel_ip6(struct __sk_buf
 		return TC_ACT_UNSPEC;
 	if (bpf_skb_load_bytes(skb, SF_IP6_OFF, &outer.ip6, sizeof(outer.ip6)) < 0)
 		return TC_ACT_UNSPEC;
+	if (!sf_fits_mtu(skb, sizeof(outer), &mtu))
+		return TC_ACT_SHOT;
+	if (sf_clamp_tcp6(skb, pkt, mtu, sizeof(outer)) < 0)
+		return TC_ACT_SHOT;
 	if (skb->gso_size == 0) {
 		/* The inner IPv6 header, as it is: it travels unchanged. */
 		s = bpf_csum_diff(0, 0, (__be32 *)&outer.ip6, sizeof(outer.ip6), 0);

@@ -16,6 +16,7 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/pkt_sched.h>
+#include <linux/gen_stats.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -40,6 +41,37 @@ static inline int sfc_test_run(int prog_fd, const void *in, __u32 in_size, void 
 		    .data_size_in = in_size,
 		    .data_out = out,
 		    .data_size_out = *out_size,
+		    .repeat = repeat);
+	int err = bpf_prog_test_run_opts(prog_fd, &opts);
+
+	if (err)
+		return -errno;
+	*out_size = opts.data_size_out;
+	*retval = opts.retval;
+	*duration = opts.duration;
+	return 0;
+}
+
+/* The same with a context: the packet's device (`ifindex`, looked up in the
+ * calling thread's network namespace; 0 keeps the kernel's default, lo) and
+ * GSO metadata (gso_size 0: not a GSO packet). Returns 0 or -errno. */
+static inline int sfc_test_run_ctx(int prog_fd, const void *in, __u32 in_size, void *out,
+				   __u32 *out_size, __u32 repeat, __u32 ifindex, __u32 gso_size,
+				   __u32 gso_segs, __u32 *retval, __u32 *duration)
+{
+	struct __sk_buff ctx;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.ifindex = ifindex;
+	ctx.gso_size = gso_size;
+	ctx.gso_segs = gso_segs;
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		    .data_in = in,
+		    .data_size_in = in_size,
+		    .data_out = out,
+		    .data_size_out = *out_size,
+		    .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx),
 		    .repeat = repeat);
 	int err = bpf_prog_test_run_opts(prog_fd, &opts);
 
@@ -183,6 +215,90 @@ static inline int sfc_tc_count_filters(int ifindex, int point)
 	}
 	close(fd);
 	return count;
+}
+
+/*
+ * The packets the clsact qdisc of `ifindex` counted as dropped (programs on
+ * either hook returning TC_ACT_SHOT), from an RTM_GETQDISC dump: the
+ * qdisc's TCA_STATS2/TCA_STATS_QUEUE. Returns 1 and sets *drops, 0 if the
+ * interface has no clsact qdisc, or a negative errno.
+ */
+static inline int sfc_clsact_drops(int ifindex, __u32 *drops)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct tcmsg tc;
+	} req;
+	char buf[32768];
+	int fd, found = 0, done = 0;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct tcmsg));
+	req.nh.nlmsg_type = RTM_GETQDISC;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req.nh.nlmsg_seq = 1;
+	req.tc.tcm_family = AF_UNSPEC;
+	req.tc.tcm_ifindex = ifindex;
+	if (send(fd, &req, req.nh.nlmsg_len, 0) < 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	while (!done) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		struct nlmsghdr *nh;
+
+		if (n < 0) {
+			int e = -errno;
+			close(fd);
+			return e;
+		}
+		if (n == 0)
+			break;
+		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n); nh = NLMSG_NEXT(nh, n)) {
+			struct tcmsg *t;
+			struct rtattr *a;
+			int len, clsact = 0;
+			const struct gnet_stats_queue *q = NULL;
+
+			if (nh->nlmsg_type == NLMSG_DONE) {
+				done = 1;
+				break;
+			}
+			if (nh->nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr *e = NLMSG_DATA(nh);
+				close(fd);
+				return e->error ? e->error : -EIO;
+			}
+			if (nh->nlmsg_type != RTM_NEWQDISC)
+				continue;
+			t = NLMSG_DATA(nh);
+			if (t->tcm_ifindex != ifindex)
+				continue;
+			len = nh->nlmsg_len - NLMSG_LENGTH(sizeof(*t));
+			for (a = (struct rtattr *)((char *)t + NLMSG_ALIGN(sizeof(*t))); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+				if (a->rta_type == TCA_KIND && strcmp(RTA_DATA(a), "clsact") == 0)
+					clsact = 1;
+				if (a->rta_type == TCA_STATS2) {
+					struct rtattr *b;
+					int blen = RTA_PAYLOAD(a);
+
+					for (b = RTA_DATA(a); RTA_OK(b, blen); b = RTA_NEXT(b, blen))
+						if (b->rta_type == TCA_STATS_QUEUE && RTA_PAYLOAD(b) >= sizeof(*q))
+							q = RTA_DATA(b);
+				}
+			}
+			if (clsact && q) {
+				*drops = q->drops;
+				found = 1;
+			}
+		}
+	}
+	close(fd);
+	return found;
 }
 
 /* Moves the calling thread into the network namespace open at `fd`

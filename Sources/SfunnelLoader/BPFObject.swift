@@ -102,21 +102,43 @@ public struct BPFProgram {
     public var name: String { String(cString: bpf_program__name(program)) }
 
     /// Runs the program on `packet` with BPF_PROG_TEST_RUN.
-    public func testRun(packet: [UInt8], repeat count: UInt32 = 1) throws(LoaderError) -> TestRunResult {
+    public func testRun(packet: [UInt8], repeat count: UInt32 = 1,
+                        context: TestRunContext? = nil) throws(LoaderError) -> TestRunResult {
         var out = [UInt8](repeating: 0, count: packet.count + 4096)
         var outSize = UInt32(out.count)
         var retval: UInt32 = 0
         var duration: UInt32 = 0
         let rc = packet.withUnsafeBytes { input in
             out.withUnsafeMutableBytes { output in
-                sfc_test_run(fd, input.baseAddress, UInt32(input.count), output.baseAddress,
-                             &outSize, count, &retval, &duration)
+                if let c = context {
+                    sfc_test_run_ctx(fd, input.baseAddress, UInt32(input.count), output.baseAddress,
+                                     &outSize, count, c.ifindex, c.gsoSize, c.gsoSegments, &retval, &duration)
+                } else {
+                    sfc_test_run(fd, input.baseAddress, UInt32(input.count), output.baseAddress,
+                                 &outSize, count, &retval, &duration)
+                }
             }
         }
         if rc != 0 { throw .testRun(errno: -rc) }
         return TestRunResult(retval: Int32(bitPattern: retval),
                              packet: Array(out.prefix(Int(outSize))),
                              nanosecondsPerRun: duration)
+    }
+}
+
+/// What BPF_PROG_TEST_RUN lets a test say about the packet besides its bytes.
+public struct TestRunContext: Sendable, Equatable {
+    /// The packet's device, in the calling thread's network namespace (its
+    /// MTU is what `bpf_check_mtu` sees); 0: the kernel's default (lo).
+    public var ifindex: UInt32
+    /// Non-zero makes the packet a GSO super-packet of this segment size.
+    public var gsoSize: UInt32
+    public var gsoSegments: UInt32
+
+    public init(ifindex: UInt32 = 0, gsoSize: UInt32 = 0, gsoSegments: UInt32 = 0) {
+        self.ifindex = ifindex
+        self.gsoSize = gsoSize
+        self.gsoSegments = gsoSegments
     }
 }
 

@@ -110,6 +110,15 @@ public struct TCHook: Sendable, Equatable {
         return query(handle: handle, direction)
     }
 
+    /// What the interface's clsact qdisc counted as dropped: every
+    /// TC_ACT_SHOT of a program on either hook (sfunnelc's `drop` rules,
+    /// and the packets it cannot funnel, docs/datapath.md). nil without a
+    /// clsact qdisc or if the kernel does not say.
+    public func clsactDrops() -> UInt32? {
+        var drops: UInt32 = 0
+        return sfc_clsact_drops(ifindex, &drops) == 1 ? drops : nil
+    }
+
     private func ourHandle(_ direction: TCDirection) -> UInt32? {
         TCHook.handles.first { query(handle: $0, direction) != nil }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// The packet expectations built by Fixtures/packets.py with scapy,
 /// independently of sfunnelc's code (see Fixtures/README.md).
@@ -27,8 +28,45 @@ struct PacketFixtures: Decodable, Sendable {
     let nat: [NATCase]
 
     /// Runs the generator once per test process.
-    static let shared: Result<PacketFixtures, KernelTestError> = {
-        let script = KernelSupport.here().appendingPathComponent("Fixtures/packets.py").path
+    static let shared: Result<PacketFixtures, KernelTestError> = FixtureGenerator.run("packets.py")
+
+    static func load() throws -> PacketFixtures { try shared.get() }
+
+    /// Case lists for `@Test(arguments:)`; empty if the generator failed
+    /// (then `generatorRuns` fails and says why).
+    static var allCases: [Case] { (try? load().cases) ?? [] }
+    static var allNAT: [NATCase] { (try? load().nat) ?? [] }
+}
+
+
+/// GSO, MTU and MSS-clamping cases (Fixtures/offload.py): like
+/// `PacketFixtures.Case`, plus the device MTU and GSO metadata to run with.
+struct OffloadFixtures: Decodable, Sendable {
+    struct Case: Decodable, Sendable, CustomTestStringConvertible {
+        let name: String
+        let rules: String
+        let input: String
+        let verdict: String
+        let output: String
+        /// Run on a device with this MTU; 0: the kernel's default device (lo).
+        let mtu: Int
+        let gso_size: UInt32
+        let gso_segs: UInt32
+        var testDescription: String { name }
+    }
+
+    let cases: [Case]
+
+    static let shared: Result<OffloadFixtures, KernelTestError> = FixtureGenerator.run("offload.py")
+    static func load() throws -> OffloadFixtures { try shared.get() }
+    static var allCases: [Case] { (try? load().cases) ?? [] }
+}
+
+/// Runs a fixture generator from Fixtures/ with Debian's python3 (scapy)
+/// and decodes the JSON it prints.
+enum FixtureGenerator {
+    static func run<T: Decodable>(_ name: String) -> Result<T, KernelTestError> {
+        let script = KernelSupport.here().appendingPathComponent("Fixtures/\(name)").path
         let python = "/usr/bin/python3"
         guard FileManager.default.isExecutableFile(atPath: python) else {
             return .failure(KernelTestError("\(python) not found: apt-get install python3 python3-scapy"))
@@ -47,22 +85,13 @@ struct PacketFixtures: Decodable, Sendable {
         let errors = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            return .failure(KernelTestError("packets.py failed (is python3-scapy installed?):\n"
+            return .failure(KernelTestError("\(name) failed (is python3-scapy installed?):\n"
                 + String(decoding: errors, as: UTF8.self)))
         }
         do {
-            return .success(try JSONDecoder().decode(PacketFixtures.self, from: data))
+            return .success(try JSONDecoder().decode(T.self, from: data))
         } catch {
-            return .failure(KernelTestError("packets.py printed something that is not the fixture JSON: \(error)"))
+            return .failure(KernelTestError("\(name) printed something that is not the fixture JSON: \(error)"))
         }
-    }()
-
-    static func load() throws -> PacketFixtures { try shared.get() }
-
-    /// Case lists for `@Test(arguments:)`; empty if the generator failed
-    /// (then `generatorRuns` fails and says why).
-    static var allCases: [Case] { (try? load().cases) ?? [] }
-    static var allNAT: [NATCase] { (try? load().nat) ?? [] }
+    }
 }
-
-import Testing

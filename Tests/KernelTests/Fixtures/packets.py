@@ -724,9 +724,10 @@ for c in cases:
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import packets_ipv6  # noqa: E402
 
-packets_ipv6.build(types.SimpleNamespace(**globals()))
+IPV6 = packets_ipv6.build(types.SimpleNamespace(**globals()))
 
 assert len({c["rules"] for c in cases}) <= 9
 
-json.dump({"cases": cases, "nat": nat}, sys.stdout, indent=1)
-sys.stdout.write("\n")
+if __name__ == "__main__":
+    json.dump({"cases": cases, "nat": nat}, sys.stdout, indent=1)
+    sys.stdout.write("\n")

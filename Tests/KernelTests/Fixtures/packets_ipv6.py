@@ -9,10 +9,12 @@ header are never touched. Every expected byte is built here with scapy or
 by hand with struct, never from sfunnelc's code.
 
 `build(h)` takes the helpers of packets.py (ones_sum, payload, add, …) as
-a namespace and appends its cases and NAT entries through them.
+a namespace, appends its cases and NAT entries through them, and returns
+its frame builders (for offload.py).
 """
 
 import struct
+import types
 
 from scapy.all import (  # noqa: E402
     IP, IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop,
@@ -419,3 +421,6 @@ def build(h):
             csum_values6(out, inner_proto=COMBOS6[c["name"].split("/")[2]][0])
         else:
             csum_values6(out)
+
+    return types.SimpleNamespace(original6=original6, funneled6=funneled6, encap6=encap6, eth6=eth6, ip6=ip6,
+                                 csum_values6=csum_values6)
