@@ -114,24 +114,8 @@ public enum CEmitter {
         out.line("/* IPv6: the ip6 rules, first match wins, as a linear chain. */")
         out.line("#define SF_HAVE_IPV6 1")
         out.line()
-        out.block("static __always_inline int sf_apply6(struct __sk_buff *skb, const struct sf_pkt6 *pkt, int action)\n{") { out in
-            out.line("switch (action) {")
-            var done = Set<Int>()
-            for rule in ruleset.rules where rule.effectiveFamily == .ip6 {
-                let id = actions.index(of: rule.action.value)
-                guard done.insert(id).inserted else { continue }
-                out.line("case \(id):\t/* \(describe(rule.action.value)) */")
-                out.indent()
-                out.line("return \(call(rule.action.value, family: .ip6));")
-                out.outdent()
-            }
-            out.line("default:\t/* no rule matched */")
-            out.indent()
-            out.line("return TC_ACT_UNSPEC;")
-            out.outdent()
-            out.line("}")
-        }
-        out.line()
+        let used = Set(ruleset.rules.filter { $0.effectiveFamily == .ip6 }.map { actions.index(of: $0.action.value) })
+        emitApply(actions, family: .ip6, only: used, into: &out)
         emitChain(ruleset, family: .ip6, actions: actions, source: source, into: &out)
         return out.text
     }
@@ -140,8 +124,7 @@ public enum CEmitter {
     /// family in order, split into matcher functions of bounded size.
     private static func emitChain(_ ruleset: Ruleset, family: IPFamily, actions: ActionTable, source: SourceFile,
                                   into out: inout CodePrinter) {
-        let name = family == .ip6 ? "sf_classify6" : "sf_classify"
-        let pkt = family == .ip6 ? "sf_pkt6" : "sf_pkt"
+        let (name, pkt) = family == .ip6 ? ("sf_classify6", "sf_pkt6") : ("sf_classify", "sf_pkt")
         // Split the chain into matcher functions of bounded size; see `chunkComparisons`.
         var chunks: [[(rule: Rule, index: Int, conditions: [String])]] = [[]]
         var comparisons = 0
@@ -189,13 +172,21 @@ public enum CEmitter {
         out.line("#define SF_FIELD(p, f) (*(const volatile typeof((p)->f) *)&(p)->f)")
         out.line()
         out.line("/* One block per distinct action, shared by every rule that uses it. */")
-        out.block("static __always_inline int sf_apply(struct __sk_buff *skb, const struct sf_pkt *pkt, int action)\n{") { out in
+        emitApply(actions, family: .ip, into: &out)
+    }
+
+    /// `sf_apply` (IPv4) or `sf_apply6` (IPv6): one `case` per action
+    /// number (all, or those in `only`), calling the family's template function.
+    private static func emitApply(_ actions: ActionTable, family: IPFamily, only: Set<Int>? = nil,
+                                  into out: inout CodePrinter) {
+        let (name, pkt) = family == .ip6 ? ("sf_apply6", "sf_pkt6") : ("sf_apply", "sf_pkt")
+        out.block("static __always_inline int \(name)(struct __sk_buff *skb, const struct \(pkt) *pkt, int action)\n{") { out in
             // Kernel style: case labels line up with their switch.
             out.line("switch (action) {")
-            for (i, action) in actions.actions.enumerated() {
+            for (i, action) in actions.actions.enumerated() where only?.contains(i + 1) ?? true {
                 out.line("case \(i + 1):\t/* \(describe(action)) */")
                 out.indent()
-                out.line("return \(call(action));")
+                out.line("return \(call(action, family: family));")
                 out.outdent()
             }
             out.line("default:\t/* no rule matched */")
