@@ -262,8 +262,8 @@ static __always_inline int sf_fits_mtu(struct __sk_buff *skb, __u32 growth, __u3
 }
 
 /*
- * MSS clamping: a TCP SYN (or SYN-ACK) about to be funneled announces at
- * most `limit` (the MTU minus 40 minus the funnel header), so that the
+ * MSS clamping: a TCP SYN (or SYN-ACK; the caller checks the flag) about
+ * to be funneled announces at most `limit` (the MTU minus 40 minus the funnel header), so that the
  * peer's full-sized segments, funneled on their way back, fit too. Only the
  * option's value and the checksum change; on a CHECKSUM_PARTIAL packet
  * bpf_l4_csum_replace rightly does nothing (the device sums the new bytes).
@@ -283,14 +283,9 @@ __attribute__((noinline)) int sf_clamp_mss(struct __sk_buff *skb, __u32 l4_off, 
 {
 	__u8 opts[SF_TCP_MAX_OPTS];
 	__u32 optlen, i = 0, at = 0, k;
-	__u8 flags;
 	__be16 old, new;
 
 	if (hlen <= SF_TCP_HLEN || hlen > SF_TCP_HLEN + SF_TCP_MAX_OPTS || l4_off > 128)
-		return 0;
-	if (bpf_skb_load_bytes(skb, l4_off + SF_TCP_FLAGS, &flags, 1) < 0)
-		return -1;
-	if (!(flags & SF_TCP_SYN))
 		return 0;
 	optlen = hlen - SF_TCP_HLEN;
 	__builtin_memset(opts, 0, sizeof(opts));
@@ -328,11 +323,23 @@ __attribute__((noinline)) int sf_clamp_mss(struct __sk_buff *skb, __u32 l4_off, 
 	return bpf_l4_csum_replace(skb, l4_off + SF_TCP_CHECK, old, new, sizeof(new));
 }
 
-/* Clamp the MSS of a TCP packet about to grow by `growth` bytes on a device with this MTU. */
+/*
+ * Clamp the MSS of a TCP SYN about to grow by `growth` bytes on a device with
+ * this MTU. Other packets cost one load here (the flags are in the linear
+ * part: sf_parse_ipv4 made sure of the TCP header).
+ */
 static __always_inline int sf_clamp_tcp(struct __sk_buff *skb, const struct sf_pkt *pkt,
 					__u32 mtu, __u32 growth)
 {
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	__u8 *flags = data + SF_L4_OFF + SF_TCP_FLAGS;
+
 	if (pkt->proto != IPPROTO_TCP || pkt->l4_hlen <= SF_TCP_HLEN)
+		return 0;
+	if ((void *)(flags + 1) > data_end)
+		return -1;
+	if (!(*flags & SF_TCP_SYN))
 		return 0;
 	if (mtu <= sizeof(struct iphdr) + SF_TCP_HLEN + growth)
 		return 0;

@@ -1,5 +1,6 @@
 import Testing
 @testable import SfunnelCore
+import SfunnelTestSupport
 
 /// The checker's warnings for `text` as (id, 1-based line of the rule,
 /// lines of the rules named in notes).
@@ -122,4 +123,30 @@ struct CheckerTests {
         let found = shadowed(lines.joined(separator: "\n"))
         #expect(found == [:], "daddr differs, so the last rule is reachable")
     }
+}
+
+/// The shadow lint's index (`HullIndex`) must find exactly the earlier rules
+/// whose bounding boxes overlap, as comparing with every earlier rule does
+/// (rules matching nothing, with an empty field, overlap nothing).
+@Test(arguments: 0..<8)
+func hullIndexFindsEveryOverlappingEarlierRule(seed: Int) {
+    var random = RandomRulesets(seed: UInt64(seed) &* 0x9E37_79B9 &+ 11)
+    let text = random.ruleset(count: 150)
+    let (ruleset, diagnostics) = Parser.parse(SourceFile(name: "r.rules", text: text))
+    #expect(!diagnostics.hasErrors)
+    let analysis = ShadowAnalysis(ruleset.rules)
+    let (lane, bits) = analysis.indexLane()
+    var index = HullIndex(lane: lane, bits: bits)
+    var overlaps = 0
+    for i in ruleset.rules.indices {
+        defer { analysis.add(i, to: &index) }
+        if analysis.boxes[i].isEmpty { continue }  // never asked for: it matches nothing
+        let bruteForce = (0..<i).filter {
+            !analysis.boxes[$0].isEmpty
+                && all(analysis.hullLo[$0] .<= analysis.hullHi[i]) && all(analysis.hullLo[i] .<= analysis.hullHi[$0])
+        }
+        #expect(analysis.overlapping(i, index: index) == bruteForce, "rule \(i) of seed \(seed)")
+        overlaps += bruteForce.count
+    }
+    #expect(overlaps > 0)
 }

@@ -13,7 +13,9 @@ struct ShadowAnalysis {
     let boxes: [PacketBox]
     /// Per rule, the smallest and largest value of each field (IPv6
     /// addresses: their top 32 bits), and the family in lane 5; lanes 6-7 are
-    /// padding. Hulls overlap in every lane if the boxes intersect.
+    /// padding. Hulls overlap in every lane if the boxes intersect. An empty
+    /// field is lo 1, hi 0 (the index never holds such a rule; the lane
+    /// test alone does not exclude it from a query spanning 0...max).
     let hullLo: [SIMD8<UInt32>]
     let hullHi: [SIMD8<UInt32>]
 
@@ -53,9 +55,12 @@ struct ShadowAnalysis {
     /// possible), in rule order.
     func shadowedRules() -> [(Int, [Int])] {
         var result: [(Int, [Int])] = []
+        let (lane, bits) = indexLane()
+        var index = HullIndex(lane: lane, bits: bits)
         for i in rules.indices where !boxes[i].isEmpty {
+            defer { add(i, to: &index) }
             let box = boxes[i]
-            let candidates = overlapping(i).filter { boxes[$0].intersects(box) }
+            let candidates = overlapping(i, index: index).filter { boxes[$0].intersects(box) }
             if candidates.isEmpty { continue }
             if let whole = candidates.first(where: { boxes[$0].contains(box) }) {
                 result.append((i, [whole]))
@@ -68,19 +73,40 @@ struct ShadowAnalysis {
         return result
     }
 
-    /// Earlier rules whose hull overlaps rule `i`'s.
-    func overlapping(_ i: Int) -> [Int] {
+    /// Earlier rules (matching something) whose hull overlaps rule `i`'s: the
+    /// candidates an index on one field gives (`HullIndex`), checked in
+    /// every lane.
+    func overlapping(_ i: Int, index: HullIndex) -> [Int] {
         let lo = hullLo[i]
         let hi = hullHi[i]
         var out: [Int] = []
-        hullLo.withUnsafeBufferPointer { los in
-            hullHi.withUnsafeBufferPointer { his in
-                for j in 0..<i where all(los[j] .<= hi) && all(lo .<= his[j]) {
-                    out.append(j)
-                }
-            }
+        index.candidates(lo: lo[index.lane], hi: hi[index.lane]) { j in
+            if j < i && all(hullLo[j] .<= hi) && all(lo .<= hullHi[j]) { out.append(j) }
         }
+        out.sort()
         return out
+    }
+
+    /// Makes rule `i` findable in `index`, unless it matches nothing.
+    func add(_ i: Int, to index: inout HullIndex) {
+        guard !boxes[i].isEmpty else { return }
+        index.insert(i, lo: hullLo[i][index.lane], hi: hullHi[i][index.lane])
+    }
+
+    /// The field the index is built on: the one where the fewest rules are
+    /// wide (a quarter of the field's bits or fewer fixed), so that a query
+    /// returns few rules. Addresses and ports only.
+    func indexLane() -> (lane: Int, bits: Int) {
+        var best = (lane: 0, bits: 32)
+        var bestWide = Int.max
+        for (lane, bits) in [(0, 32), (1, 32), (3, 16), (4, 16)] {
+            var wide = 0
+            for k in rules.indices where HullIndex.level(lo: hullLo[k][lane], hi: hullHi[k][lane], bits: bits) <= bits / 4 {
+                wide += 1
+            }
+            if wide < bestWide { best = (lane, bits); bestWide = wide }
+        }
+        return best
     }
 
     /// Looks for a packet of rule `i` that none of `candidates` matches,
@@ -187,5 +213,65 @@ struct ShadowAnalysis {
             if cover(i, by: without) != nil { kept = without }
         }
         return kept
+    }
+}
+
+/// The rules inserted so far, found by one field's interval (a lane of the
+/// hulls): each interval sits in the bucket of the deepest level of a binary
+/// partition of the field where it fits whole (a /24 prefix at level 24, a
+/// single port at level 16, a wildcard at level 0). The intervals that
+/// overlap a query are among those in the buckets overlapping it, one range
+/// of buckets per level: far fewer than all earlier rules unless many rules
+/// are wide in this field.
+struct HullIndex {
+    let lane: Int
+    let bits: Int
+    /// Per level, bucket number → rules (in insertion order).
+    private var levels: [[UInt32: [Int32]]]
+
+    init(lane: Int, bits: Int) {
+        self.lane = lane
+        self.bits = bits
+        levels = Array(repeating: [:], count: bits + 1)
+    }
+
+    /// The deepest level at which [lo, hi] lies in one bucket.
+    static func level(lo: UInt32, hi: UInt32, bits: Int) -> Int {
+        guard lo <= hi else { return bits }  // empty: never queried
+        let differing = lo ^ hi
+        return bits - (differing == 0 ? 0 : 32 - differing.leadingZeroBitCount)
+    }
+
+    mutating func insert(_ rule: Int, lo: UInt32, hi: UInt32) {
+        guard lo <= hi else { return }
+        let level = HullIndex.level(lo: lo, hi: hi, bits: bits)
+        levels[level][bucket(lo, level), default: []].append(Int32(rule))
+    }
+
+    /// Calls `body` with every inserted rule whose bucket overlaps [lo, hi]
+    /// (a superset of the rules whose interval does).
+    func candidates(lo: UInt32, hi: UInt32, _ body: (Int) -> Void) {
+        guard lo <= hi else { return }
+        for level in 0...bits where !levels[level].isEmpty {
+            let first = bucket(lo, level), last = bucket(hi, level)
+            let buckets = levels[level]
+            if UInt64(last - first) + 1 <= UInt64(buckets.count) {
+                var b = first
+                while true {
+                    if let rules = buckets[b] { for r in rules { body(Int(r)) } }
+                    if b == last { break }
+                    b += 1
+                }
+            } else {
+                for (b, rules) in buckets where b >= first && b <= last {
+                    for r in rules { body(Int(r)) }
+                }
+            }
+        }
+    }
+
+    private func bucket(_ value: UInt32, _ level: Int) -> UInt32 {
+        let shift = bits - level
+        return shift >= 32 ? 0 : value >> UInt32(shift)
     }
 }
