@@ -325,25 +325,32 @@ __attribute__((noinline)) int sf_clamp_mss(struct __sk_buff *skb, __u32 l4_off, 
 
 /*
  * Clamp the MSS of a TCP SYN about to grow by `growth` bytes on a device with
- * this MTU. Other packets cost one load here (the flags are in the linear
- * part: sf_parse_ipv4 made sure of the TCP header).
+ * this MTU, its TCP header (`l4_hlen` bytes) at `l4_off` after an IP header
+ * of `ip_hlen` bytes. Other packets cost one load here (the flags are in the
+ * linear part: sf_parse_ipv4/sf_parse_ipv6 made sure of the TCP header).
  */
-static __always_inline int sf_clamp_tcp(struct __sk_buff *skb, const struct sf_pkt *pkt,
-					__u32 mtu, __u32 growth)
+static __always_inline int sf_clamp_tcp_at(struct __sk_buff *skb, __u8 proto, __u8 l4_hlen, __u32 l4_off,
+					   __u32 ip_hlen, __u32 mtu, __u32 growth)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
-	__u8 *flags = data + SF_L4_OFF + SF_TCP_FLAGS;
+	__u8 *flags = data + l4_off + SF_TCP_FLAGS;
 
-	if (pkt->proto != IPPROTO_TCP || pkt->l4_hlen <= SF_TCP_HLEN)
+	if (proto != IPPROTO_TCP || l4_hlen <= SF_TCP_HLEN)
 		return 0;
 	if ((void *)(flags + 1) > data_end)
 		return -1;
 	if (!(*flags & SF_TCP_SYN))
 		return 0;
-	if (mtu <= sizeof(struct iphdr) + SF_TCP_HLEN + growth)
+	if (mtu <= ip_hlen + SF_TCP_HLEN + growth)
 		return 0;
-	return sf_clamp_mss(skb, SF_L4_OFF, pkt->l4_hlen, mtu - sizeof(struct iphdr) - SF_TCP_HLEN - growth);
+	return sf_clamp_mss(skb, l4_off, l4_hlen, mtu - ip_hlen - SF_TCP_HLEN - growth);
+}
+
+static __always_inline int sf_clamp_tcp(struct __sk_buff *skb, const struct sf_pkt *pkt,
+					__u32 mtu, __u32 growth)
+{
+	return sf_clamp_tcp_at(skb, pkt->proto, pkt->l4_hlen, SF_L4_OFF, sizeof(struct iphdr), mtu, growth);
 }
 
 /*
@@ -755,11 +762,7 @@ static __always_inline int sf_store_funnel_hdr(struct __sk_buff *skb, __u32 off,
 static __always_inline int sf_clamp_tcp6(struct __sk_buff *skb, const struct sf_pkt6 *pkt,
 					 __u32 mtu, __u32 growth)
 {
-	if (pkt->proto != IPPROTO_TCP || pkt->l4_hlen <= SF_TCP_HLEN)
-		return 0;
-	if (mtu <= SF_IP6_HLEN + SF_TCP_HLEN + growth)
-		return 0;
-	return sf_clamp_mss(skb, SF_L4_OFF6, pkt->l4_hlen, mtu - SF_IP6_HLEN - SF_TCP_HLEN - growth);
+	return sf_clamp_tcp_at(skb, pkt->proto, pkt->l4_hlen, SF_L4_OFF6, SF_IP6_HLEN, mtu, growth);
 }
 
 /* Funnel (wire-format.md) after the IPv6 fixed header; see sf_funnel. */

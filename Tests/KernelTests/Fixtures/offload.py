@@ -195,6 +195,8 @@ for kind in ("tcp-encap-ip", "tcp-in-tcp"):
     small = [("MSS", limit - 1), ("NOP", None), ("WScale", 7)]
     syn = frame6(kind, 40 + len(raw(TCP(options=small))), seed=7, syn_options=small, flags="S")
     add6("mss/%s/already-small" % kind, syn, "ok", build(syn), mtu=MTU)
+    ack = frame6(kind, 40 + len(raw(TCP(options=LINUX_SYN))), seed=8, syn_options=LINUX_SYN, flags="A")
+    add6("mss/%s/not-a-syn" % kind, ack, "ok", build(ack), mtu=MTU)
 
 for c in cases:
     if c["name"].startswith("ipv6/") and c["verdict"] == "ok":
