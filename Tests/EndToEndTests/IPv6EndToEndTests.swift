@@ -40,20 +40,22 @@ struct IPv6EndToEndTests {
         }
     }
 
-    /// The control: the server does verify checksums in this lab. A datagram
-    /// with a wrong checksum, sent without sfunnelc, is counted as a
-    /// checksum error and not delivered.
+    /// The control: the server does verify checksums in this lab. Datagrams
+    /// with a wrong checksum (written whole through a raw socket, so the
+    /// kernel leaves the checksum as it is), sent without sfunnelc, are
+    /// counted as checksum errors and not delivered.
     @Test func serverCountsBadChecksums() throws {
         try NetLab.with(ipv6: true) { lab in
-            let receiver = try lab.receiver(port: 4242, count: 1, idle: 1)
-            try Shell.must(lab.exec(lab.client, ["/usr/bin/python3", "-c", """
-                import logging; logging.getLogger("scapy").setLevel(logging.ERROR)
-                from scapy.all import IPv6, UDP, Raw, send
-                send(IPv6(dst="\(NetLab.server6)") / UDP(sport=5000, dport=4242, chksum=0x1234) / Raw(b"bad"), verbose=0)
+            let receiver = try lab.receiver(port: 4242, count: 1, idle: 1.5)
+            try Shell.must(lab.exec(lab.client, ["python3", "-c", """
+                import socket, struct
+                s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_UDP)
+                for _ in range(3):
+                    s.sendto(struct.pack("!HHHH", 5000, 4242, 11, 0x1234) + b"bad", ("\(NetLab.server6)", 0))
                 """]))
             #expect(datagrams(receiver.finish()).isEmpty)
             let server = try lab.snmp6(lab.server)
-            #expect(server["Udp6InCsumErrors"] == 1, "\(server)")
+            #expect(server["Udp6InCsumErrors"] == 3, "\(server)")
         }
     }
 }

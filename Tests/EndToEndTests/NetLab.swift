@@ -56,7 +56,8 @@ struct NetLab {
 
     /// A capture on one of the router's links (r0: from the client; r1: to the server).
     func capture(_ dev: String) throws -> Background {
-        let filter = ipv6 ? "ip6 and not icmp6" : "not arp"
+        // IPv6: only TCP and UDP directly after the fixed header (not ND, nor MLD with its hop-by-hop header).
+        let filter = ipv6 ? "ip6 and (tcp or udp)" : "not arp"
         let b = try Background(exec(router, ["tcpdump", "-i", dev, "-nn", "-l", "-Z", "root", filter]), name: "cap-\(dev)")
         try b.wait(for: "listening on")
         return b

@@ -43,6 +43,13 @@ netlab6_up() {
   ip netns exec "$c" ethtool -K c0 tx off >/dev/null
   ip netns exec "$r" ethtool -K r0 rx off >/dev/null
   ip netns exec "$s" ethtool -K s0 rx off >/dev/null
+  # Fixed neighbor entries: no neighbor discovery racing the first packets (a
+  # solicitation sent while a peer's link is still coming up is only
+  # repeated a second later).
+  ip -n "$c" neigh replace fd00:201:1::1 lladdr "$(netlab6_mac "$r" r0)" dev c0 nud permanent
+  ip -n "$r" neigh replace fd00:201:1::2 lladdr "$(netlab6_mac "$c" c0)" dev r0 nud permanent
+  ip -n "$r" neigh replace fd00:201:2::2 lladdr "$(netlab6_mac "$s" s0)" dev r1 nud permanent
+  ip -n "$s" neigh replace fd00:201:2::1 lladdr "$(netlab6_mac "$r" r1)" dev s0 nud permanent
   ip netns exec "$r" nft -f - <<NFT
 table ip6 netlab6 {
   chain prerouting {
@@ -56,6 +63,10 @@ table ip6 netlab6 {
   }
 }
 NFT
+}
+
+netlab6_mac() {
+  ip -n "$1" -br link show "$2" | awk '{print $3}'
 }
 
 netlab6_down() {
