@@ -15,14 +15,18 @@
  * the addresses the packet has on arrival.
  *
  * Packets that cannot be funneled safely are never classified and never
- * touched: non-IPv4, IPv4 with options (the kernel inserts room right after
- * the 20-byte base header), fragments, and truncated or inconsistent headers.
+ * touched: neither IPv4 nor IPv6, IPv4 with options (the kernel inserts room
+ * right after the 20-byte base header), fragments, IPv6 with extension
+ * headers, and truncated or inconsistent headers. IPv6 (`ip6` rules) uses
+ * the same formats after the 40-byte fixed header; its code is compiled in
+ * only when the ruleset has ip6 rules (SF_HAVE_IPV6).
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
 #include <bpf/bpf_helpers.h>
@@ -73,9 +77,14 @@ static __always_inline __u64 sf_sum32(__be32 v)
  * that it works on non-linear packets too. Only used for an inner UDP
  * datagram sent without checksum, whose bytes must then really be summed.
  * Returns -1 if the bytes cannot be read.
+ *
+ * A global function: its 256-byte buffer lives in its own stack frame (the
+ * callers' frames and a call of sf_clamp_mss would not fit in 512 bytes
+ * together with it), and the verifier walks its loop once, not once per
+ * funnel rule.
  */
 #define SF_CHUNK 256
-static __always_inline __s64 sf_sum_bytes(struct __sk_buff *skb, __u32 off, __u32 len)
+__attribute__((noinline)) __s64 sf_sum_bytes(struct __sk_buff *skb, __u32 off, __u32 len)
 {
 	__u8 buf[SF_CHUNK + 4];
 	__s64 sum = 0;
@@ -99,6 +108,54 @@ static __always_inline __s64 sf_sum_bytes(struct __sk_buff *skb, __u32 off, __u3
 	if (bpf_skb_load_bytes(skb, off, buf, tail) < 0)
 		return -1;
 	return bpf_csum_diff(0, 0, (__be32 *)buf, (tail + 3) & ~3U, (__wsum)sum);
+}
+
+/*
+ * Check the TCP or UDP header at `l4` (the start of an IP payload of
+ * `l4_len` bytes) and read its ports. Returns -1 for a header that is cut
+ * short or inconsistent (TCP data offset < 5 or beyond the payload, a UDP
+ * length other than the payload length); other protocols have no ports.
+ */
+static __always_inline int sf_parse_l4(void *l4, void *data_end, __u8 proto, __u32 l4_len,
+				       __u16 *sport, __u16 *dport, __u8 *hlen)
+{
+	*sport = 0;
+	*dport = 0;
+	*hlen = 0;
+	if (proto == IPPROTO_TCP) {
+		struct tcphdr *tcp = l4;
+
+		if (l4_len < SF_TCP_HLEN || (void *)(tcp + 1) > data_end)
+			return -1;
+		if (tcp->doff < 5 || tcp->doff * 4 > l4_len)
+			return -1;
+		*sport = bpf_ntohs(tcp->source);
+		*dport = bpf_ntohs(tcp->dest);
+		*hlen = tcp->doff * 4;
+	} else if (proto == IPPROTO_UDP) {
+		struct udphdr *udp = l4;
+
+		if (l4_len < SF_UDP_HLEN || (void *)(udp + 1) > data_end)
+			return -1;
+		if (bpf_ntohs(udp->len) != l4_len)
+			return -1;
+		*sport = bpf_ntohs(udp->source);
+		*dport = bpf_ntohs(udp->dest);
+		*hlen = SF_UDP_HLEN;
+	}
+	return 0;
+}
+
+/* 1 for a UDP datagram sent without checksum (0), 0 otherwise, -1 if unreadable. */
+static __always_inline int sf_udp_no_csum(struct __sk_buff *skb, __u32 l4_off, __u8 proto)
+{
+	__be16 check;
+
+	if (proto != IPPROTO_UDP)
+		return 0;
+	if (bpf_skb_load_bytes(skb, l4_off + SF_UDP_CHECK, &check, sizeof(check)) < 0)
+		return -1;
+	return check == 0;
 }
 
 /*
@@ -139,32 +196,8 @@ static __always_inline int sf_parse_ipv4(struct __sk_buff *skb, struct sf_pkt *p
 	pkt->daddr = bpf_ntohl(ip->daddr);
 	pkt->proto = ip->protocol;
 	pkt->l4_len = tot_len - sizeof(struct iphdr);
-	pkt->sport = 0;
-	pkt->dport = 0;
-	pkt->l4_hlen = 0;
-
-	if (ip->protocol == IPPROTO_TCP) {
-		struct tcphdr *tcp = (void *)(ip + 1);
-
-		if (pkt->l4_len < SF_TCP_HLEN || (void *)(tcp + 1) > data_end)
-			return -1;
-		if (tcp->doff < 5 || tcp->doff * 4 > pkt->l4_len)
-			return -1;
-		pkt->sport = bpf_ntohs(tcp->source);
-		pkt->dport = bpf_ntohs(tcp->dest);
-		pkt->l4_hlen = tcp->doff * 4;
-	} else if (ip->protocol == IPPROTO_UDP) {
-		struct udphdr *udp = (void *)(ip + 1);
-
-		if (pkt->l4_len < SF_UDP_HLEN || (void *)(udp + 1) > data_end)
-			return -1;
-		if (bpf_ntohs(udp->len) != pkt->l4_len)
-			return -1;
-		pkt->sport = bpf_ntohs(udp->source);
-		pkt->dport = bpf_ntohs(udp->dest);
-		pkt->l4_hlen = SF_UDP_HLEN;
-	}
-	return 0;
+	return sf_parse_l4(ip + 1, data_end, ip->protocol, pkt->l4_len,
+			   &pkt->sport, &pkt->dport, &pkt->l4_hlen);
 }
 
 /*
@@ -246,42 +279,63 @@ static __always_inline int sf_fits_mtu(struct __sk_buff *skb, __u32 growth, __u3
 #define SF_TCPOPT_MSS	2
 #define SF_TCP_FLAGS	13
 #define SF_TCP_SYN	0x02
+/* The TCP option walk's state, for bpf_loop (below). */
+struct sf_optwalk {
+	__u8 opts[SF_TCP_MAX_OPTS];
+	__u32 optlen;
+	__u32 i;	/* where the next option starts */
+	__u32 at;	/* where the MSS value is, once found */
+};
+
+/* One option: 0 to go on, 1 to stop (end, MSS found, or malformed). */
+static long sf_optwalk_step(__u64 index, void *ctx)
+{
+	struct sf_optwalk *w = ctx;
+	__u32 i = w->i;
+	__u8 kind, len;
+
+	if (i >= w->optlen || i >= SF_TCP_MAX_OPTS - 1)
+		return 1;
+	kind = w->opts[i];
+	if (kind == SF_TCPOPT_EOL)
+		return 1;
+	if (kind == SF_TCPOPT_NOP) {
+		w->i = i + 1;
+		return 0;
+	}
+	len = w->opts[i + 1];
+	if (len < 2 || i + len > w->optlen)
+		return 1;
+	if (kind == SF_TCPOPT_MSS && len == 4) {
+		w->at = i + 2;
+		return 1;
+	}
+	w->i = i + len;
+	return 0;
+}
+
 __attribute__((noinline)) int sf_clamp_mss(struct __sk_buff *skb, __u32 l4_off, __u32 hlen, __u32 limit)
 {
-	__u8 opts[SF_TCP_MAX_OPTS];
-	__u32 optlen, i = 0, at = 0, k;
+	struct sf_optwalk w;
 	__be16 old, new;
+	__u32 at;
 
 	if (hlen <= SF_TCP_HLEN || hlen > SF_TCP_HLEN + SF_TCP_MAX_OPTS || l4_off > 128)
 		return 0;
-	optlen = hlen - SF_TCP_HLEN;
-	__builtin_memset(opts, 0, sizeof(opts));
-	if (bpf_skb_load_bytes(skb, l4_off + SF_TCP_HLEN, opts, optlen) < 0)
+	__builtin_memset(&w, 0, sizeof(w));
+	w.optlen = hlen - SF_TCP_HLEN;
+	if (bpf_skb_load_bytes(skb, l4_off + SF_TCP_HLEN, w.opts, w.optlen) < 0)
 		return -1;
-	for (k = 0; k < SF_TCP_MAX_OPTS; k++) {
-		__u8 kind, len;
-
-		if (i >= optlen || i >= SF_TCP_MAX_OPTS - 1)
-			break;
-		kind = opts[i];
-		if (kind == SF_TCPOPT_EOL)
-			break;
-		if (kind == SF_TCPOPT_NOP) {
-			i++;
-			continue;
-		}
-		len = opts[i + 1];
-		if (len < 2 || i + len > optlen)
-			break;
-		if (kind == SF_TCPOPT_MSS && len == 4) {
-			at = i + 2;
-			break;
-		}
-		i += len;
-	}
+	/*
+	 * bpf_loop, not a loop: the verifier checks the step once instead of
+	 * following every sequence of options (a plain loop cost ~215k
+	 * processed instructions).
+	 */
+	bpf_loop(SF_TCP_MAX_OPTS, sf_optwalk_step, &w, 0);
+	at = w.at;
 	if (at == 0 || at > SF_TCP_MAX_OPTS - 2)
 		return 0;
-	__builtin_memcpy(&old, &opts[at], sizeof(old));
+	__builtin_memcpy(&old, &w.opts[at], sizeof(old));
 	if (bpf_ntohs(old) <= limit)
 		return 0;
 	new = bpf_htons(limit);
@@ -292,25 +346,32 @@ __attribute__((noinline)) int sf_clamp_mss(struct __sk_buff *skb, __u32 l4_off, 
 
 /*
  * Clamp the MSS of a TCP SYN about to grow by `growth` bytes on a device with
- * this MTU. Other packets cost one load here (the flags are in the linear
- * part: sf_parse_ipv4 made sure of the TCP header).
+ * this MTU, its TCP header (`l4_hlen` bytes) at `l4_off` after an IP header
+ * of `ip_hlen` bytes. Other packets cost one load here (the flags are in the
+ * linear part: sf_parse_ipv4/sf_parse_ipv6 made sure of the TCP header).
  */
-static __always_inline int sf_clamp_tcp(struct __sk_buff *skb, const struct sf_pkt *pkt,
-					__u32 mtu, __u32 growth)
+static __always_inline int sf_clamp_tcp_at(struct __sk_buff *skb, __u8 proto, __u8 l4_hlen, __u32 l4_off,
+					   __u32 ip_hlen, __u32 mtu, __u32 growth)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
-	__u8 *flags = data + SF_L4_OFF + SF_TCP_FLAGS;
+	__u8 *flags = data + l4_off + SF_TCP_FLAGS;
 
-	if (pkt->proto != IPPROTO_TCP || pkt->l4_hlen <= SF_TCP_HLEN)
+	if (proto != IPPROTO_TCP || l4_hlen <= SF_TCP_HLEN)
 		return 0;
 	if ((void *)(flags + 1) > data_end)
 		return -1;
 	if (!(*flags & SF_TCP_SYN))
 		return 0;
-	if (mtu <= sizeof(struct iphdr) + SF_TCP_HLEN + growth)
+	if (mtu <= ip_hlen + SF_TCP_HLEN + growth)
 		return 0;
-	return sf_clamp_mss(skb, SF_L4_OFF, pkt->l4_hlen, mtu - sizeof(struct iphdr) - SF_TCP_HLEN - growth);
+	return sf_clamp_mss(skb, l4_off, l4_hlen, mtu - ip_hlen - SF_TCP_HLEN - growth);
+}
+
+static __always_inline int sf_clamp_tcp(struct __sk_buff *skb, const struct sf_pkt *pkt,
+					__u32 mtu, __u32 growth)
+{
+	return sf_clamp_tcp_at(skb, pkt->proto, pkt->l4_hlen, SF_L4_OFF, sizeof(struct iphdr), mtu, growth);
 }
 
 /*
@@ -540,6 +601,394 @@ static __always_inline __attribute__((unused)) int sf_unfunnel_ip(struct __sk_bu
 	return TC_ACT_OK;
 }
 
+/*
+ * ---- IPv6 (extension, wire-format.md): the same formats after the 40-byte
+ * fixed header. Only a fixed header directly followed by an upper-layer
+ * protocol is classified; a packet with any extension header is left alone
+ * (the kernel makes room right after the fixed header, which would split an
+ * extension header chain). IPv6 has no header checksum; the pseudo-header
+ * addresses that the inner checksum leaves out are `::`.
+ */
+#define SF_IP6_OFF	ETH_HLEN
+#define SF_L4_OFF6	(ETH_HLEN + sizeof(struct ipv6hdr))
+#define SF_IP6_HLEN	sizeof(struct ipv6hdr)
+
+/* What the IPv6 classifier sees, and what the IPv6 actions need. */
+struct sf_pkt6 {
+	__u64 saddr_hi;		/* addresses as two host-order halves, for the rules */
+	__u64 saddr_lo;
+	__u64 daddr_hi;
+	__u64 daddr_lo;
+	__be32 addrs[8];	/* source then destination, as on the wire */
+	__u16 sport;		/* 0 when the protocol has no ports */
+	__u16 dport;
+	__u8 proto;		/* next header */
+	__u8 l4_hlen;		/* TCP: data offset * 4; UDP: 8; else 0 */
+	__u16 l4_len;		/* payload length */
+};
+
+/* Next-header values that are IPv6 extension headers (IANA registry). */
+static __always_inline int sf_ipv6_ext_hdr(__u8 nh)
+{
+	switch (nh) {
+	case 0:		/* hop-by-hop options */
+	case 43:	/* routing */
+	case 44:	/* fragment */
+	case 50:	/* ESP */
+	case 51:	/* AH */
+	case 60:	/* destination options */
+	case 135:	/* mobility */
+	case 139:	/* HIP */
+	case 140:	/* shim6 */
+	case 253:	/* experimental */
+	case 254:
+		return 1;
+	}
+	return 0;
+}
+
+static __always_inline __u64 sf_half(__be32 a, __be32 b)
+{
+	return (__u64)bpf_ntohl(a) << 32 | bpf_ntohl(b);
+}
+
+/*
+ * Parse an Ethernet/IPv6 frame into `pkt`. Returns 0 when the packet may be
+ * classified (and so mangled), -1 when it must be left alone: extension
+ * headers, a payload length beyond the frame, a truncated or inconsistent
+ * TCP/UDP header (the same tests as for IPv4).
+ */
+static __always_inline __attribute__((unused)) int sf_parse_ipv6(struct __sk_buff *skb, struct sf_pkt6 *pkt)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct ethhdr *eth = data;
+	struct ipv6hdr *ip6;
+
+	if ((void *)(eth + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IPV6))
+		return -1;
+	/* Headers may sit beyond the linear part of a large packet. */
+	if (data + SF_L4_OFF6 + SF_TCP_HLEN > data_end && skb->len >= SF_L4_OFF6) {
+		__u32 want = skb->len < SF_L4_OFF6 + SF_TCP_HLEN ? skb->len : SF_L4_OFF6 + SF_TCP_HLEN;
+
+		if (bpf_skb_pull_data(skb, want) < 0)
+			return -1;
+		data = (void *)(long)skb->data;
+		data_end = (void *)(long)skb->data_end;
+	}
+	ip6 = data + SF_IP6_OFF;
+	if ((void *)(ip6 + 1) > data_end)
+		return -1;
+	if (ip6->version != 6 || sf_ipv6_ext_hdr(ip6->nexthdr))
+		return -1;
+	pkt->l4_len = bpf_ntohs(ip6->payload_len);
+	if (SF_L4_OFF6 + pkt->l4_len > skb->len)
+		return -1;
+	__builtin_memcpy(pkt->addrs, &ip6->saddr, sizeof(pkt->addrs));
+	pkt->saddr_hi = sf_half(pkt->addrs[0], pkt->addrs[1]);
+	pkt->saddr_lo = sf_half(pkt->addrs[2], pkt->addrs[3]);
+	pkt->daddr_hi = sf_half(pkt->addrs[4], pkt->addrs[5]);
+	pkt->daddr_lo = sf_half(pkt->addrs[6], pkt->addrs[7]);
+	pkt->proto = ip6->nexthdr;
+	return sf_parse_l4(ip6 + 1, data_end, pkt->proto, pkt->l4_len,
+			   &pkt->sport, &pkt->dport, &pkt->l4_hlen);
+}
+
+/* One's complement sum of both addresses (the pseudo-header's share). */
+static __always_inline __u64 sf_sum_addrs6(const struct sf_pkt6 *pkt)
+{
+	__u64 sum = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		sum += sf_sum32(pkt->addrs[i]);
+	return sum;
+}
+
+/*
+ * Replace the pseudo-header addresses `from` by `to` (8 words each, source
+ * then destination; NULL = `::`) in the L4 checksum at `csum_off`: one
+ * checksum difference, applied with BPF_F_PSEUDO_HDR (right for a final and
+ * for a partial checksum, as for IPv4). BPF_F_MARK_MANGLED_0 keeps a UDP
+ * checksum of 0 at 0. BPF_F_IPV6 is not given on purpose: only the checksum
+ * field changes here, not the addresses in the header, so a CHECKSUM_COMPLETE
+ * skb->csum must follow the field.
+ */
+static __always_inline int sf_csum_addrs6(struct __sk_buff *skb, __u32 csum_off, __u8 proto,
+					  __be32 *from, __be32 *to)
+{
+	__u64 flags = BPF_F_PSEUDO_HDR;
+	__s64 diff;
+
+	diff = bpf_csum_diff(from, from ? 32 : 0, to, to ? 32 : 0, 0);
+	if (diff < 0)
+		return -1;
+	if (proto == IPPROTO_UDP)
+		flags |= BPF_F_MARK_MANGLED_0;
+	return bpf_l4_csum_replace(skb, csum_off, 0, (__u32)diff, flags);
+}
+
+/*
+ * Set payload length and next header. IPv6 has no header checksum, so a
+ * CHECKSUM_COMPLETE skb->csum is kept right by BPF_F_RECOMPUTE_CSUM instead.
+ */
+static __always_inline int sf_set_ip6_proto_len(struct __sk_buff *skb, __u8 proto, __u16 payload_len)
+{
+	__u8 word[4];
+
+	if (bpf_skb_load_bytes(skb, SF_IP6_OFF + offsetof(struct ipv6hdr, payload_len), word, 4) < 0)
+		return -1;
+	*(__be16 *)word = bpf_htons(payload_len);
+	word[2] = proto;	/* word[3], the hop limit, stays */
+	return bpf_skb_store_bytes(skb, SF_IP6_OFF + offsetof(struct ipv6hdr, payload_len), word, 4,
+				   BPF_F_RECOMPUTE_CSUM);
+}
+
+/*
+ * Write a funnel header (wire-format.md) at `off` into room already made,
+ * with its checksum: `sum` holds everything else the checksum covers (outer
+ * pseudo-header and what the inner segment sums to).
+ */
+static __always_inline int sf_store_funnel_hdr(struct __sk_buff *skb, __u32 off, __u8 fproto,
+					       __u16 sport, __u16 dport, __u16 outer_len, __u64 sum)
+{
+	__be16 h[10] = {};
+	__u32 hlen = fproto == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN;
+	__u16 check;
+	int i;
+
+	h[0] = bpf_htons(sport);
+	h[1] = bpf_htons(dport);
+	if (fproto == IPPROTO_TCP) {
+		h[2] = bpf_htons(0xCAFE);	/* sequence number */
+		h[3] = bpf_htons(0xBABE);
+		h[4] = bpf_htons(0xBABE);	/* acknowledgment number */
+		h[5] = bpf_htons(0xCAFE);
+		h[6] = bpf_htons(0x5002);	/* data offset 5, SYN */
+		h[7] = bpf_htons(1024);		/* window */
+	} else {
+		h[2] = bpf_htons(outer_len);
+	}
+	for (i = 0; i < 10; i++)
+		sum += h[i];
+	check = (__u16)~sf_fold(sum);
+	if (fproto == IPPROTO_TCP)
+		h[8] = check;
+	else
+		h[3] = check ? check : 0xffff;	/* 0 would mean "no checksum" */
+	return bpf_skb_store_bytes(skb, off, h, hlen, BPF_F_RECOMPUTE_CSUM);
+}
+
+/* sf_clamp_tcp after a 40-byte IPv6 header: MSS at most MTU - 60 - growth. */
+static __always_inline int sf_clamp_tcp6(struct __sk_buff *skb, const struct sf_pkt6 *pkt,
+					 __u32 mtu, __u32 growth)
+{
+	return sf_clamp_tcp_at(skb, pkt->proto, pkt->l4_hlen, SF_L4_OFF6, SF_IP6_HLEN, mtu, growth);
+}
+
+/* Funnel (wire-format.md) after the IPv6 fixed header; see sf_funnel. */
+static __always_inline __attribute__((unused)) int sf_funnel6(struct __sk_buff *skb, const struct sf_pkt6 *pkt,
+							       __u8 fproto, __u16 sport, __u16 dport)
+{
+	__u32 hlen = fproto == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN;
+	__u32 inner_off = SF_L4_OFF6 + hlen;
+	__u32 inner_csum = inner_off + (pkt->proto == IPPROTO_TCP ? SF_TCP_CHECK : SF_UDP_CHECK);
+	__u32 outer_len = pkt->l4_len + hlen;
+	int udp_no_csum = 0;
+	__u32 mtu;
+	__u64 sum;
+
+	if (pkt->proto != IPPROTO_TCP && pkt->proto != IPPROTO_UDP)
+		return TC_ACT_UNSPEC;
+	if (outer_len > 0xffff)
+		return TC_ACT_UNSPEC;
+	udp_no_csum = sf_udp_no_csum(skb, SF_L4_OFF6, pkt->proto);
+	if (udp_no_csum < 0)
+		return TC_ACT_UNSPEC;
+	/* GSO, MTU and MSS as in sf_funnel (docs/datapath.md). */
+	if (skb->gso_size)
+		return TC_ACT_SHOT;
+	if (!sf_fits_mtu(skb, hlen, &mtu))
+		return TC_ACT_SHOT;
+	if (sf_clamp_tcp6(skb, pkt, mtu, hlen) < 0)
+		return TC_ACT_SHOT;
+
+	/* Make room first: if that fails, the packet is still untouched. */
+	if (bpf_skb_adjust_room(skb, hlen, BPF_ADJ_ROOM_NET, 0) < 0)
+		return TC_ACT_SHOT;
+	if (sf_set_ip6_proto_len(skb, fproto, outer_len) < 0)
+		return TC_ACT_SHOT;
+	if (sf_csum_addrs6(skb, inner_csum, pkt->proto, (__be32 *)pkt->addrs, NULL) < 0)
+		return TC_ACT_SHOT;
+
+	/* Outer pseudo-header, with the real addresses. */
+	sum = sf_sum_addrs6(pkt) + bpf_htons(fproto) + bpf_htons(outer_len);
+	/* What the inner segment will sum to (its addresses now `::`). */
+	if (udp_no_csum) {
+		__s64 s = sf_sum_bytes(skb, inner_off, pkt->l4_len);
+
+		if (s < 0)
+			return TC_ACT_SHOT;
+		sum += (__u32)s;
+	} else {
+		sum += (__u16)~sf_fold(bpf_htons(pkt->proto) + bpf_htons(pkt->l4_len));
+	}
+	if (sf_store_funnel_hdr(skb, SF_L4_OFF6, fproto, sport, dport, outer_len, sum) < 0)
+		return TC_ACT_SHOT;
+	bpf_set_hash_invalid(skb);
+	return TC_ACT_OK;
+}
+
+/* Unfunnel after the IPv6 fixed header; see sf_unfunnel. */
+static __always_inline __attribute__((unused)) int sf_unfunnel6(struct __sk_buff *skb, const struct sf_pkt6 *pkt,
+								 __u8 inner)
+{
+	__u32 hlen = pkt->l4_hlen;
+	__u32 inner_len = pkt->l4_len - hlen;
+	__u32 inner_csum = SF_L4_OFF6 + (inner == IPPROTO_TCP ? SF_TCP_CHECK : SF_UDP_CHECK);
+
+	if (hlen == 0 || pkt->l4_len < hlen)
+		return TC_ACT_UNSPEC;
+	if (inner_len < (inner == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN))
+		return TC_ACT_UNSPEC;
+
+	if (bpf_skb_adjust_room(skb, -(__s32)hlen, BPF_ADJ_ROOM_NET, 0) < 0)
+		return TC_ACT_SHOT;
+	if (sf_set_ip6_proto_len(skb, inner, inner_len) < 0)
+		return TC_ACT_SHOT;
+	if (sf_csum_addrs6(skb, inner_csum, inner, NULL, (__be32 *)pkt->addrs) < 0)
+		return TC_ACT_SHOT;
+	bpf_set_hash_invalid(skb);
+	return TC_ACT_OK;
+}
+
+/*
+ * IP-in-UDP over IPv6 (`ip6 ... funnel udp ... encap ip`): push an IPv6
+ * header (a copy of the packet's own: traffic class, flow label, hop limit,
+ * addresses; next header UDP, the new payload length) and a UDP header in
+ * front of the original packet, with BPF_F_ADJ_ROOM_ENCAP_L3_IPV6 |
+ * ENCAP_L4_UDP so that a TCP super-packet is segmented as a UDP tunnel.
+ *
+ * UDP over IPv6 must carry a checksum. For a packet that is not GSO it is
+ * computed in O(1) (outer pseudo-header + UDP header + the inner IPv6 header,
+ * summed for real, + what the inner TCP/UDP segment sums to: the complement
+ * of its own pseudo-header). A GSO super-packet gets 0: the kernel copies
+ * the outer UDP header into every segment and computes a checksum per
+ * segment only for SKB_GSO_UDP_TUNNEL_CSUM, which a tc program cannot ask
+ * for; any value but 0 would be wrong in every segment. RFC 6935/6936 allow
+ * 0 for tunnels; docs/datapath.md says what it needs from the path.
+ */
+static __always_inline __attribute__((unused)) int sf_funnel_ip6(struct __sk_buff *skb, const struct sf_pkt6 *pkt,
+								  __u16 sport, __u16 dport)
+{
+	__u32 udp_len = SF_UDP_HLEN + SF_IP6_HLEN + pkt->l4_len;
+	struct {
+		struct ipv6hdr ip6;
+		struct udphdr udp;
+	} outer;
+	__u64 sum = 0;
+	__u16 check;
+	__u32 mtu;
+	__s64 s;
+
+	if (pkt->proto != IPPROTO_TCP && pkt->proto != IPPROTO_UDP)
+		return TC_ACT_UNSPEC;
+	if (udp_len > 0xffff)
+		return TC_ACT_UNSPEC;
+	if (bpf_skb_load_bytes(skb, SF_IP6_OFF, &outer.ip6, sizeof(outer.ip6)) < 0)
+		return TC_ACT_UNSPEC;
+	if (!sf_fits_mtu(skb, sizeof(outer), &mtu))
+		return TC_ACT_SHOT;
+	if (sf_clamp_tcp6(skb, pkt, mtu, sizeof(outer)) < 0)
+		return TC_ACT_SHOT;
+	if (skb->gso_size == 0) {
+		/* The inner IPv6 header, as it is: it travels unchanged. */
+		s = bpf_csum_diff(0, 0, (__be32 *)&outer.ip6, sizeof(outer.ip6), 0);
+		if (s < 0)
+			return TC_ACT_UNSPEC;
+		sum = (__u32)s;
+		/* The inner segment: the complement of its own pseudo-header, or its bytes. */
+		int no_csum = sf_udp_no_csum(skb, SF_L4_OFF6, pkt->proto);
+
+		if (no_csum < 0)
+			return TC_ACT_UNSPEC;
+		if (no_csum) {
+			s = sf_sum_bytes(skb, SF_L4_OFF6, pkt->l4_len);
+			if (s < 0)
+				return TC_ACT_UNSPEC;
+			sum += (__u32)s;
+		} else {
+			sum += (__u16)~sf_fold(sf_sum_addrs6(pkt) + bpf_htons(pkt->proto) + bpf_htons(pkt->l4_len));
+		}
+		/* The outer pseudo-header (same addresses) and UDP header. */
+		sum += sf_sum_addrs6(pkt) + bpf_htons(IPPROTO_UDP) + 2 * bpf_htons(udp_len) +
+		       bpf_htons(sport) + bpf_htons(dport);
+		check = (__u16)~sf_fold(sum);
+		if (check == 0)
+			check = 0xffff;
+	} else {
+		check = 0;
+	}
+	outer.ip6.payload_len = bpf_htons(udp_len);
+	outer.ip6.nexthdr = IPPROTO_UDP;
+	outer.udp.source = bpf_htons(sport);
+	outer.udp.dest = bpf_htons(dport);
+	outer.udp.len = bpf_htons(udp_len);
+	outer.udp.check = check;
+
+	if (bpf_skb_adjust_room(skb, sizeof(outer), BPF_ADJ_ROOM_MAC,
+				BPF_F_ADJ_ROOM_ENCAP_L3_IPV6 | BPF_F_ADJ_ROOM_ENCAP_L4_UDP) < 0)
+		return TC_ACT_SHOT;
+	if (bpf_skb_store_bytes(skb, SF_IP6_OFF, &outer, sizeof(outer), BPF_F_RECOMPUTE_CSUM) < 0)
+		return TC_ACT_SHOT;
+	bpf_set_hash_invalid(skb);
+	return TC_ACT_OK;
+}
+
+/*
+ * Undo IPv6 `encap ip` (`ip6 ... unfunnel ip`): remove the outer IPv6 and
+ * UDP headers and give the inner packet the outer (post-NAT) addresses, its
+ * L4 checksum updated for them (TCP, UDP — a checksum of 0 stays 0 — and
+ * ICMPv6, whose checksum covers the pseudo-header too). An inner packet that
+ * is not IPv6 without extension headers, of the right length, with its L4
+ * header complete, is left alone.
+ */
+static __always_inline __attribute__((unused)) int sf_unfunnel_ip6(struct __sk_buff *skb, const struct sf_pkt6 *pkt)
+{
+	const __u32 hlen = SF_IP6_HLEN + SF_UDP_HLEN;
+	struct ipv6hdr inner;
+	__u32 csum_off = 0, payload_len;
+
+	if (pkt->l4_len < hlen)
+		return TC_ACT_UNSPEC;
+	if (bpf_skb_load_bytes(skb, SF_L4_OFF6 + SF_UDP_HLEN, &inner, sizeof(inner)) < 0)
+		return TC_ACT_UNSPEC;
+	payload_len = bpf_ntohs(inner.payload_len);
+	if (inner.version != 6 || sf_ipv6_ext_hdr(inner.nexthdr) || payload_len != pkt->l4_len - hlen)
+		return TC_ACT_UNSPEC;
+	if (inner.nexthdr == IPPROTO_TCP)
+		csum_off = payload_len >= SF_TCP_HLEN ? SF_L4_OFF6 + SF_TCP_CHECK : 1;
+	else if (inner.nexthdr == IPPROTO_UDP)
+		csum_off = payload_len >= SF_UDP_HLEN ? SF_L4_OFF6 + SF_UDP_CHECK : 1;
+	else if (inner.nexthdr == IPPROTO_ICMPV6)
+		csum_off = payload_len >= 4 ? SF_L4_OFF6 + 2 : 1;
+	if (csum_off == 1)
+		return TC_ACT_UNSPEC;	/* L4 header cut short */
+
+	if (bpf_skb_adjust_room(skb, -(__s32)hlen, BPF_ADJ_ROOM_MAC, 0) < 0)
+		return TC_ACT_SHOT;
+	/* The inner header is now at SF_IP6_OFF: give it the outer addresses. */
+	if (bpf_skb_store_bytes(skb, SF_IP6_OFF + offsetof(struct ipv6hdr, saddr), (void *)pkt->addrs,
+				sizeof(pkt->addrs), BPF_F_RECOMPUTE_CSUM) < 0)
+		return TC_ACT_SHOT;
+	if (csum_off &&
+	    sf_csum_addrs6(skb, csum_off, inner.nexthdr, (__be32 *)&inner.saddr, (__be32 *)pkt->addrs) < 0)
+		return TC_ACT_SHOT;
+	bpf_set_hash_invalid(skb);
+	return TC_ACT_OK;
+}
+
+
 #ifndef SFUNNEL_GENERATED
 /* An empty ruleset: no rule matches, every packet passes untouched. */
 __attribute__((noinline)) int sf_classify(const struct sf_pkt *pkt)
@@ -553,6 +1002,24 @@ static __always_inline int sf_apply(struct __sk_buff *skb, const struct sf_pkt *
 }
 #endif
 /* sfunnelc: generated rules go here */
+
+#ifdef SF_HAVE_IPV6
+/* Classify and act on an Ethernet/IPv6 frame (rules generated as sf_classify6/sf_apply6). */
+static __always_inline __attribute__((unused)) int sf_ipv6(struct __sk_buff *skb)
+{
+	struct sf_pkt6 pkt = {};
+	int verdict;
+
+	if (sf_parse_ipv6(skb, &pkt) < 0)
+		return TC_ACT_UNSPEC;
+	verdict = sf_apply6(skb, &pkt, sf_classify6(&pkt));
+#ifdef SFUNNEL_DEBUG
+	bpf_printk("sfunnel: proto %u [%pI6]:%u", pkt.proto, &pkt.addrs[0], pkt.sport);
+	bpf_printk("sfunnel:   -> [%pI6]:%u verdict %d", &pkt.addrs[4], pkt.dport, verdict);
+#endif
+	return verdict;
+}
+#endif
 
 /*
  * Entry point. Attached to a clsact hook (ingress or egress) in
@@ -575,6 +1042,10 @@ int sfunnel(struct __sk_buff *skb)
 	 * instruction. The empty asm keeps the optimiser from dropping it.
 	 */
 	asm volatile("" : : "r"(__builtin_btf_type_id(*(SF_RULESET_ID *)0, 0)));
+#endif
+#ifdef SF_HAVE_IPV6
+	if (skb->protocol == bpf_htons(ETH_P_IPV6))
+		return sf_ipv6(skb);
 #endif
 	if (sf_parse_ipv4(skb, &pkt) < 0)
 		return TC_ACT_UNSPEC;

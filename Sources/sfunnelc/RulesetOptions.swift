@@ -37,9 +37,6 @@ struct RulesetOptions: ParsableArguments {
                       moreChecks: (Ruleset) throws -> [Diagnostic] = { _ in [] }) throws -> (file: SourceFile, ruleset: Ruleset) {
         var (ruleset, diagnostics) = Frontend.load(file)
         if !diagnostics.hasErrors {
-            diagnostics += DatapathSupport.check(ruleset)
-        }
-        if !diagnostics.hasErrors {
             diagnostics += try moreChecks(ruleset)
         }
         report(diagnostics, in: file)

@@ -115,12 +115,19 @@ struct CLITests {
         #expect(strict.status == 1)
     }
 
-    @Test func notYetSupportedFeaturesAreRefusedPrecisely() throws {
+    @Test func ipv6RulesAndIPInUDPCompile() throws {
         let r = try Self.run(["compile", "-", "--emit", "c", "-o", "-"],
                              stdin: "ip udp dport 53 actions accept\nip6 saddr 2001:db8::/32 udp dport 53 actions drop\n")
-        #expect(r.status == 1)
-        #expect(r.stderr.contains("<stdin>:2:1: error: IPv6 rules cannot be compiled"), "\(r.stderr)")
-        #expect(r.stdout.isEmpty)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("#define SF_HAVE_IPV6 1"))
+        #expect(r.stdout.contains("(SF_FIELD(pkt, saddr_hi) & 0xffffffff00000000ULL) == 0x20010db800000000ULL"))
+        let v4only = try Self.run(["compile", "-", "--emit", "c", "-o", "-"], stdin: "ip udp dport 53 actions accept\n")
+        #expect(v4only.status == 0, "\(v4only.stderr)")
+        #expect(!v4only.stdout.contains("#define SF_HAVE_IPV6"))
+        let encap6 = try Self.run(["compile", "-", "--emit", "c", "-o", "-"],
+                                  stdin: "ip6 tcp dport 5001 actions funnel udp sport 1 dport 4789 encap ip\n")
+        #expect(encap6.status == 0, "\(encap6.stderr)")
+        #expect(encap6.stdout.contains("return sf_funnel_ip6(skb, pkt, 1, 4789);"))
         let encap = try Self.run(["compile", "-", "--emit", "c", "-o", "-"],
                                  stdin: "ip tcp dport 5001 actions funnel udp sport 1 dport 4789 encap ip\n")
         #expect(encap.status == 0, "\(encap.stderr)")

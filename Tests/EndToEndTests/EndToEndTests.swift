@@ -60,43 +60,52 @@ struct EndToEndTests {
         return r
     }
 
+    /// Attaches `funnel` (the client's egress, the server's ingress), sends
+    /// datagrams of every size to the service, and checks that each arrives
+    /// byte-exact and that every packet on the router's links is funneled.
+    /// Returns how many datagrams went through.
+    @discardableResult
+    static func funnelDatagrams(_ funnel: Funnel, lab: NetLab) throws -> Int {
+        let count = sizes.count * 2
+        try withFiles(["client.rules": funnel.client, "server.rules": funnel.server]) { dir in
+            try attach([dir.appendingPathComponent("client.rules").path, "--iface", "c0",
+                        "--direction", "egress", "--netns", lab.client])
+            try attach([dir.appendingPathComponent("server.rules").path, "--iface", "s0",
+                        "--direction", "ingress", "--netns", lab.server])
+            let receiver = try lab.receiver(port: 2055, count: count)
+            let fromClient = try lab.capture("r0"), toServer = try lab.capture("r1")
+            let sent = try lab.send(port: 2055, sizes: sizes, count: count)
+            let received = datagrams(receiver.finish())
+            usleep(300_000)
+            fromClient.stop()
+            toServer.stop()
+
+            #expect(sent.count == count)
+            #expect(received.sorted() == sent.sorted(), "sent:\n\(sent)\nreceived:\n\(received)")
+            for (capture, shape) in [(fromClient, funnel.onClientLink), (toServer, funnel.onServerLink)] {
+                let seen = packets(capture.text), shape = lab.fill(shape)
+                #expect(seen.count == count, "\(capture.text)")
+                #expect(seen.allSatisfy { $0.contains(shape) }, "expected only \(shape):\n\(capture.text)")
+            }
+        }
+        return count
+    }
+
     @Test(arguments: [tcpFunnel, udpFunnel])
     func datagramsArriveByteExactThroughNAT(funnel: Funnel) throws {
         try NetLab.with { lab in
-            try Self.withFiles(["client.rules": funnel.client, "server.rules": funnel.server]) { dir in
-                try Self.attach([dir.appendingPathComponent("client.rules").path, "--iface", "c0",
-                                 "--direction", "egress", "--netns", lab.client])
-                try Self.attach([dir.appendingPathComponent("server.rules").path, "--iface", "s0",
-                                 "--direction", "ingress", "--netns", lab.server])
-                let count = Self.sizes.count * 2
-                let receiver = try lab.receiver(port: 2055, count: count)
-                let fromClient = try lab.capture("r0"), toServer = try lab.capture("r1")
-                let sent = try lab.send(port: 2055, sizes: Self.sizes, count: count)
-                let received = datagrams(receiver.finish())
-                usleep(300_000)
-                fromClient.stop()
-                toServer.stop()
-
-                #expect(sent.count == count)
-                #expect(received.sorted() == sent.sorted(), "sent:\n\(sent)\nreceived:\n\(received)")
-                for (capture, shape) in [(fromClient, funnel.onClientLink), (toServer, funnel.onServerLink)] {
-                    let seen = packets(capture.text), shape = lab.fill(shape)
-                    #expect(seen.count == count, "\(capture.text)")
-                    #expect(seen.allSatisfy { $0.contains(shape) }, "expected only \(shape):\n\(capture.text)")
-                }
-
-                // status names the running rulesets by their bytes.
-                let status = try Shell.sfunnelc(["status", "--netns", lab.client, "--json"])
-                #expect(status.status == 0, "\(status.stderr)")
-                let entries = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [[String: Any]] ?? []
-                #expect(entries.count == 1)
-                let ruleset = entries.first?["ruleset"] as? [String: Any]
-                #expect(ruleset?["sha256"] as? String == (try Self.sha256(funnel.client)))
-                #expect(ruleset?["rules"] as? Int == 1)
-                #expect(entries.first?["interface"] as? String == "c0")
-                #expect(entries.first?["direction"] as? String == "egress")
-                #expect((entries.first?["program"] as? [String: Any])?["name"] as? String == "sfunnel")
-            }
+            try Self.funnelDatagrams(funnel, lab: lab)
+            // status names the running rulesets by their bytes.
+            let status = try Shell.sfunnelc(["status", "--netns", lab.client, "--json"])
+            #expect(status.status == 0, "\(status.stderr)")
+            let entries = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [[String: Any]] ?? []
+            #expect(entries.count == 1)
+            let ruleset = entries.first?["ruleset"] as? [String: Any]
+            #expect(ruleset?["sha256"] as? String == (try Self.sha256(funnel.client)))
+            #expect(ruleset?["rules"] as? Int == 1)
+            #expect(entries.first?["interface"] as? String == "c0")
+            #expect(entries.first?["direction"] as? String == "egress")
+            #expect((entries.first?["program"] as? [String: Any])?["name"] as? String == "sfunnel")
         }
     }
 

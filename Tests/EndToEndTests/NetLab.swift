@@ -2,20 +2,22 @@ import Foundation
 import Synchronization
 
 /// Three throwaway network namespaces — client, router (NAT as a Kubernetes
-/// service does it), server — from scripts/lib/netlab.sh, with a unique name
-/// and always removed (`with` deletes them whatever happens).
+/// service does it), server — from scripts/lib/netlab.sh (IPv4) or
+/// netlab6.sh (IPv6, NAT66, checksums verified in software), with a unique
+/// name and always removed (`with` deletes them whatever happens).
 ///
-/// Each lab has an address plan of its own, 10.`net`.x.x (docs/testing.md:
+/// Each IPv4 lab has an address plan of its own, 10.`net`.x.x (docs/testing.md:
 /// labs with the same addresses once saw connections refused on this kernel).
 struct NetLab {
     let name: String
     let net: Int
+    var ipv6 = false
     var client: String { "\(name)-client" }
     var router: String { "\(name)-router" }
     var server: String { "\(name)-server" }
 
-    /// The addresses of scripts/lib/netlab.sh's plan `net`.
-    var service: String { "10.\(net).96.10" }
+    /// The addresses of scripts/lib/netlab.sh's plan `net` (IPv6: netlab6.sh's).
+    var service: String { ipv6 ? NetLab.service6 : "10.\(net).96.10" }
     var clientAddress: String { "10.\(net).1.2" }
     var serverAddress: String { "10.\(net).2.2" }
     /// The router's address towards the server: the source the server sees (masquerade).
@@ -30,6 +32,9 @@ struct NetLab {
     }
 
     static let script = Shell.repo.appendingPathComponent("scripts/lib/netlab.sh").path
+    static let script6 = Shell.repo.appendingPathComponent("scripts/lib/netlab6.sh").path
+    static let service6 = "fd00:201:96::10"
+    static let server6 = "fd00:201:2::2"
     static let udpflows = Shell.repo.appendingPathComponent("scripts/lib/udpflows.py").path
     static let checksums = Shell.repo.appendingPathComponent("scripts/lib/checksums.py").path
 
@@ -41,12 +46,22 @@ struct NetLab {
         return 16 + (Int(getpid()) &* 13 &+ n) % 180
     }
 
-    static func with(_ body: (NetLab) throws -> Void) throws {
-        let lab = NetLab(name: "sfe\(getpid() % 100000)x\(UUID().uuidString.prefix(6).lowercased())", net: plan())
-        defer { _ = try? Shell.run(["bash", "-c", "source \(script); netlab_down \(lab.name)"]) }
-        try Shell.must(["bash", "-c", "set -e; source \(script); netlab_up \(lab.name) \(lab.net)"])
-        try body(lab)
+    static func with(ipv6: Bool = false, _ body: (NetLab) throws -> Void) throws {
+        let lab = NetLab(name: "sf\(ipv6 ? "6" : "")e\(getpid() % 100000)x\(UUID().uuidString.prefix(6).lowercased())",
+                         net: plan(), ipv6: ipv6)
+        if ipv6 {
+            defer { _ = try? Shell.run(["bash", "-c", "source \(script6); netlab6_down \(lab.name)"]) }
+            try Shell.must(["bash", "-c", "set -e; source \(script6); netlab6_up \(lab.name)"])
+            try body(lab)
+        } else {
+            defer { _ = try? Shell.run(["bash", "-c", "source \(script); netlab_down \(lab.name)"]) }
+            try Shell.must(["bash", "-c", "set -e; source \(script); netlab_up \(lab.name) \(lab.net)"])
+            try body(lab)
+        }
     }
+
+    /// udpflows.py's family flag.
+    private var family: [String] { ipv6 ? ["-6"] : [] }
 
     func exec(_ ns: String, _ argv: [String]) -> [String] {
         ["ip", "netns", "exec", ns] + argv
@@ -67,25 +82,38 @@ struct NetLab {
 
     /// A receiver on the server (UDP `port`), ready when this returns.
     func receiver(port: Int, count: Int, idle: Double = 3) throws -> Background {
-        let b = try Background(exec(server, ["python3", "-u", NetLab.udpflows, "recv", String(port),
-                                             "--count", String(count), "--idle", String(idle)]), name: "recv")
+        let b = try Background(exec(server, ["python3", "-u", NetLab.udpflows, "recv", String(port)] + family
+                                        + ["--count", String(count), "--idle", String(idle)]), name: "recv")
         try b.wait(for: "ready")
         return b
     }
 
     /// A capture on one of the router's links (r0: from the client; r1: to the server).
     func capture(_ dev: String) throws -> Background {
-        let b = try Background(exec(router, ["tcpdump", "-i", dev, "-nn", "-l", "-Z", "root", "not arp"]), name: "cap-\(dev)")
+        // IPv6: only TCP and UDP directly after the fixed header (not ND, nor MLD with its hop-by-hop header).
+        let filter = ipv6 ? "ip6 and (tcp or udp)" : "not arp"
+        let b = try Background(exec(router, ["tcpdump", "-i", dev, "-nn", "-l", "-Z", "root", filter]), name: "cap-\(dev)")
         try b.wait(for: "listening on")
         return b
     }
 
     /// Sends datagrams from the client to the service; returns "<len> <sha256>" lines.
     func send(port: Int, sizes: [Int], count: Int, interval: Double = 0) throws -> [String] {
-        let out = try Shell.must(exec(client, ["python3", NetLab.udpflows, "send", service, String(port),
-                                               "--sizes", sizes.map(String.init).joined(separator: ","),
-                                               "--count", String(count), "--interval", String(interval)]))
+        let out = try Shell.must(exec(client, ["python3", NetLab.udpflows, "send"] + family
+                                        + [service, String(port),
+                                           "--sizes", sizes.map(String.init).joined(separator: ","),
+                                           "--count", String(count), "--interval", String(interval)]))
         return out.split(separator: "\n").map(String.init)
+    }
+
+    /// The namespace's IPv6 counters (/proc/net/snmp6: one "name value" per line).
+    func snmp6(_ ns: String) throws -> [String: Int] {
+        var out: [String: Int] = [:]
+        for line in try Shell.must(exec(ns, ["cat", "/proc/net/snmp6"])).split(separator: "\n") {
+            let f = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            if f.count == 2, let v = Int(f[1]) { out[String(f[0])] = v }
+        }
+        return out
     }
 
     /// Switches `feature` ("tx" or "rx" checksumming) of `dev` in `ns` on or off.
@@ -116,7 +144,7 @@ func datagrams(_ text: String) -> [String] {
     text.split(separator: "\n").map(String.init).filter { $0 != "ready" && $0.split(separator: " ").count == 2 }
 }
 
-/// The IPv4 packets a tcpdump -nn capture printed (header and summary lines dropped).
+/// The IP packets a tcpdump -nn capture printed (header and summary lines dropped).
 func packets(_ text: String) -> [String] {
-    text.split(separator: "\n").map(String.init).filter { $0.contains(" IP ") }
+    text.split(separator: "\n").map(String.init).filter { $0.contains(" IP ") || $0.contains(" IP6 ") }
 }

@@ -72,8 +72,15 @@ final class ProgramCache: @unchecked Sendable {
 /// the datapath must not touch is `unspec` without classification.
 enum InterpreterVerdict {
     static func allowed(_ ruleset: Ruleset, frame: [UInt8]) -> Set<Verdict> {
-        guard let packet = describe(frame) else { return [.unspec] }
-        switch Interpreter.action(ruleset, packet) {
+        let action: Action?
+        if let packet = describe(frame) {
+            action = Interpreter.action(ruleset, packet)
+        } else if let packet = describe6(frame) {
+            action = Interpreter.action(ruleset, packet)
+        } else {
+            return [.unspec]
+        }
+        switch action {
         case nil: return [.unspec]
         case .drop: return [.shot]
         case .accept: return [.ok]
@@ -107,6 +114,36 @@ enum InterpreterVerdict {
         if proto == 6 || proto == 17 {
             p.sport = u16(34)
             p.dport = u16(36)
+        }
+        return p
+    }
+
+    /// IPv6 extension header types (IANA): such packets are never classified.
+    static let extensionHeaders: Set<UInt8> = [0, 43, 44, 50, 51, 60, 135, 139, 140, 253, 254]
+
+    /// The classifier's view of an Ethernet/IPv6 frame whose fixed header is
+    /// followed directly by an upper-layer header, or nil for one the
+    /// datapath leaves alone. Written from wire-format.md and datapath.md.
+    static func describe6(_ f: [UInt8]) -> PacketDescription6? {
+        func u16(_ i: Int) -> UInt16 { UInt16(f[i]) << 8 | UInt16(f[i + 1]) }
+        func u64(_ i: Int) -> UInt64 { (0..<8).reduce(0) { $0 << 8 | UInt64(f[i + $1]) } }
+        guard f.count >= 54, u16(12) == 0x86dd, f[14] >> 4 == 6 else { return nil }
+        let proto = f[20]
+        guard !extensionHeaders.contains(proto) else { return nil }
+        let l4Len = Int(u16(18))
+        guard 54 + l4Len <= f.count else { return nil }
+        var p = PacketDescription6(saddr: IPv6Address(high: u64(22), low: u64(30)),
+                                   daddr: IPv6Address(high: u64(38), low: u64(46)), proto: proto)
+        if proto == 6 {
+            guard l4Len >= 20 else { return nil }
+            let doff = Int(f[66] >> 4)
+            guard doff >= 5, doff * 4 <= l4Len else { return nil }
+        } else if proto == 17 {
+            guard l4Len >= 8, Int(u16(58)) == l4Len else { return nil }
+        }
+        if proto == 6 || proto == 17 {
+            p.sport = u16(54)
+            p.dport = u16(56)
         }
         return p
     }

@@ -199,7 +199,7 @@ struct ParserTests {
         ("udp actions funnel tcp sport 1", .invalidFunnel, "'dport' is missing"),
         ("udp actions funnel tcp sport 1 dport 2 sport 3", .invalidFunnel, "given twice"),
         ("tcp actions unfunnel ip", .invalidFunnel, "must match 'udp'"),
-        ("ip6 udp actions unfunnel ip", .invalidFunnel, "IPv4 packets only"),
+        ("ip6 tcp actions unfunnel ip", .invalidFunnel, "must match 'udp'"),
         ("udp actions funnel tcp sport 1-2 dport 3", .invalidPort, "expected a port number (0-65535) after 'sport'"),
         ("udp dport { 1, 2 actions drop", .unexpectedToken, "expected ',' or '}'"),
         ("udp dport { 1, 2", .unterminatedSet, "expected '}'"),

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """UDP datagrams with known contents, for the lab and the end-to-end tests.
 
-  udpflows.py send HOST PORT [--sizes 1,100,1400] [--count N] [--interval S] [--netflow]
+  udpflows.py send HOST PORT [--sizes 1,100,1400] [--count N] [--interval S] [--netflow] [-6]
       Sends the datagrams; prints one line per datagram: "<length> <sha256>".
       --netflow: NetFlow v5 exports (24-byte header + 48-byte records), the
       size giving the record count; otherwise deterministic pseudo-random bytes.
-  udpflows.py recv PORT [--count N] [--idle S] [--netflow]
-      Binds 0.0.0.0:PORT, prints "ready", then "<length> <sha256>" per datagram
+  udpflows.py recv PORT [--count N] [--idle S] [--netflow] [-6]
+      Binds 0.0.0.0:PORT ([::]:PORT with -6, IPv6 only), prints "ready", then
+      "<length> <sha256>" per datagram
       (and, with --netflow, what the export says), until N datagrams or S
       seconds without one.
   udpflows.py tcp-serve PORT / tcp-connect HOST PORT
@@ -65,7 +66,7 @@ def describe_netflow(data):
 
 def send(args):
     sizes = [int(s) for s in args.sizes.split(",")]
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock = socket.socket(socket.AF_INET6 if args.ipv6 else socket.AF_INET, socket.SOCK_DGRAM)
     for i in range(args.count):
         size = sizes[i % len(sizes)]
         data = netflow_v5(i, size) if args.netflow else payload(i, size)
@@ -76,9 +77,11 @@ def send(args):
 
 
 def recv(args):
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock = socket.socket(socket.AF_INET6 if args.ipv6 else socket.AF_INET, socket.SOCK_DGRAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-    sock.bind(("0.0.0.0", args.port))
+    if args.ipv6:
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    sock.bind(("::" if args.ipv6 else "0.0.0.0", args.port))
     sock.settimeout(args.idle)
     print("ready", flush=True)
     got = 0
@@ -169,11 +172,13 @@ def main():
     s.add_argument("--count", type=int, default=4)
     s.add_argument("--interval", type=float, default=0.0)
     s.add_argument("--netflow", action="store_true")
+    s.add_argument("-6", dest="ipv6", action="store_true")
     r = sub.add_parser("recv")
     r.add_argument("port", type=int)
     r.add_argument("--count", type=int, default=0)
     r.add_argument("--idle", type=float, default=3.0)
     r.add_argument("--netflow", action="store_true")
+    r.add_argument("-6", dest="ipv6", action="store_true")
     ts = sub.add_parser("tcp-serve")
     ts.add_argument("port", type=int)
     ts.add_argument("--idle", type=float, default=5.0)

@@ -10,14 +10,18 @@ public enum PeerCheck {
         var out: [Diagnostic] = []
         for rule in ours.rules {
             guard case .funnel(let f) = rule.action.value, let inner = expectedInner(rule, f) else { continue }
+            let ip6 = rule.effectiveFamily == .ip6
             let outer = PacketDescription(saddr: 0, daddr: 0, proto: f.proto.number, sport: f.sport, dport: f.dport)
+            let zero = IPv6Address(high: 0, low: 0)
+            let outer6 = PacketDescription6(saddr: zero, daddr: zero, proto: f.proto.number, sport: f.sport, dport: f.dport)
             let funnel = "funnel \(f.proto.rawValue) sport \(f.sport) dport \(f.dport)" + (f.encapIP ? " encap ip" : "")
-            let suggestion = "\(f.proto.rawValue) sport \(f.sport) dport \(f.dport) actions unfunnel \(inner.rawValue)"
+            let suggestion = (ip6 ? "ip6 " : "")
+                + "\(f.proto.rawValue) sport \(f.sport) dport \(f.dport) actions unfunnel \(inner.rawValue)"
             let first = peer.rules.first { candidate in
                 var portsOnly = candidate
                 portsOnly.saddr = nil
                 portsOnly.daddr = nil
-                return candidate.effectiveFamily == rule.effectiveFamily && Interpreter.matches(portsOnly, outer)
+                return ip6 ? Interpreter.matches(portsOnly, outer6) : Interpreter.matches(portsOnly, outer)
             }
             switch first?.action.value {
             case .unfunnel(let theirs)?:

@@ -46,6 +46,7 @@ public enum CEmitter {
             if reason != nil { out.line(" * Form: \(plan.summary).") }
             generated = emitRules(ruleset, source: source)
         }
+        if hasIPv6(ruleset) { out.line(" * IPv6: the ip6 rules as a linear chain (sf_classify6).") }
         out.line(" */")
         if case .tree(let tree) = plan, TreeEmitter.needsV4(tree) {
             out.line(v4Marker)
@@ -64,7 +65,7 @@ public enum CEmitter {
         out.line("};")
         out.line("#define SF_RULESET_ID struct \(identity)")
         out.line()
-        return out.text + template.replacing(marker, with: generated)
+        return out.text + template.replacing(marker, with: generated + emitIPv6Rules(ruleset, source: source))
     }
 
     /// `sfunnel_ruleset_<SHA-256 of the source bytes, hex>_<rule count>`;
@@ -86,15 +87,48 @@ public enum CEmitter {
         }
     }
 
-    /// Only the generated part: `sf_apply` and `sf_classify`, as a chain.
+    /// Only the generated part: `sf_apply` and `sf_classify`, as a chain
+    /// (the IPv4 rules; `emitIPv6Rules` adds the IPv6 ones).
     public static func emitRules(_ ruleset: Ruleset, source: SourceFile) -> String {
         let actions = ActionTable(ruleset)
         var out = CodePrinter()
         emitPreamble(ruleset, actions: actions, into: &out)
+        emitChain(ruleset, family: .ip, actions: actions, source: source, into: &out)
+        return out.text
+    }
+
+    static func hasIPv6(_ ruleset: Ruleset) -> Bool {
+        ruleset.rules.contains { $0.effectiveFamily == .ip6 }
+    }
+
+    /// The IPv6 half, empty for a ruleset without `ip6` rules (the program
+    /// then leaves every IPv6 packet alone without looking at it):
+    /// `SF_HAVE_IPV6`, `sf_apply6` for the actions of the ip6 rules (same
+    /// numbers as `sf_apply`) and `sf_classify6`, the ip6 rules as a linear
+    /// chain over `struct sf_pkt6` (docs/datapath.md, "IPv6").
+    public static func emitIPv6Rules(_ ruleset: Ruleset, source: SourceFile) -> String {
+        guard hasIPv6(ruleset) else { return "" }
+        let actions = ActionTable(ruleset)
+        var out = CodePrinter()
+        out.line()
+        out.line("/* IPv6: the ip6 rules, first match wins, as a linear chain. */")
+        out.line("#define SF_HAVE_IPV6 1")
+        out.line()
+        let used = Set(ruleset.rules.filter { $0.effectiveFamily == .ip6 }.map { actions.index(of: $0.action.value) })
+        emitApply(actions, family: .ip6, only: used, into: &out)
+        emitChain(ruleset, family: .ip6, actions: actions, source: source, into: &out)
+        return out.text
+    }
+
+    /// `sf_classify` (IPv4) or `sf_classify6` (IPv6): the rules of one
+    /// family in order, split into matcher functions of bounded size.
+    private static func emitChain(_ ruleset: Ruleset, family: IPFamily, actions: ActionTable, source: SourceFile,
+                                  into out: inout CodePrinter) {
+        let (name, pkt) = family == .ip6 ? ("sf_classify6", "sf_pkt6") : ("sf_classify", "sf_pkt")
         // Split the chain into matcher functions of bounded size; see `chunkComparisons`.
         var chunks: [[(rule: Rule, index: Int, conditions: [String])]] = [[]]
         var comparisons = 0
-        for (i, rule) in ruleset.rules.enumerated() {
+        for (i, rule) in ruleset.rules.enumerated() where rule.effectiveFamily == family {
             let conds = conditions(rule)
             let cost = conds.reduce(0) { $0 + $1.split(separator: "SF_FIELD").count - 1 } + 1
             if comparisons + cost > chunkComparisons && !chunks[chunks.count - 1].isEmpty {
@@ -106,19 +140,19 @@ public enum CEmitter {
         }
         if chunks.count == 1 {
             out.line("/* First match wins: returns the action of the first rule that holds, 0 for none. */")
-            emitMatcher(name: "sf_classify", chunks[0], actions: actions, source: source, into: &out)
+            emitMatcher(name: name, pkt: pkt, chunks[0], actions: actions, source: source, into: &out)
         } else {
             for (n, chunk) in chunks.enumerated() {
                 out.line("/* Rules \(chunk[0].index + 1) to \(chunk[chunk.count - 1].index + 1) (part \(n + 1) of \(chunks.count)). */")
-                emitMatcher(name: "sf_classify_\(n + 1)", chunk, actions: actions, source: source, into: &out)
+                emitMatcher(name: "\(name)_\(n + 1)", pkt: pkt, chunk, actions: actions, source: source, into: &out)
                 out.line()
             }
             out.line("/* First match wins: the parts in order; returns the action of the first rule that holds, 0 for none. */")
-            out.block("__attribute__((noinline)) int sf_classify(const struct sf_pkt *pkt)\n{") { out in
+            out.block("__attribute__((noinline)) int \(name)(const struct \(pkt) *pkt)\n{") { out in
                 out.line("int action;")
                 out.line()
                 for n in chunks.indices {
-                    out.line("action = sf_classify_\(n + 1)(pkt);")
+                    out.line("action = \(name)_\(n + 1)(pkt);")
                     out.line("if (action)")
                     out.indent()
                     out.line("return action;")
@@ -127,7 +161,6 @@ public enum CEmitter {
                 out.line("return 0;")
             }
         }
-        return out.text
     }
 
     /// What every strategy emits before `sf_classify`: the field accessor
@@ -139,13 +172,21 @@ public enum CEmitter {
         out.line("#define SF_FIELD(p, f) (*(const volatile typeof((p)->f) *)&(p)->f)")
         out.line()
         out.line("/* One block per distinct action, shared by every rule that uses it. */")
-        out.block("static __always_inline int sf_apply(struct __sk_buff *skb, const struct sf_pkt *pkt, int action)\n{") { out in
+        emitApply(actions, family: .ip, into: &out)
+    }
+
+    /// `sf_apply` (IPv4) or `sf_apply6` (IPv6): one `case` per action
+    /// number (all, or those in `only`), calling the family's template function.
+    private static func emitApply(_ actions: ActionTable, family: IPFamily, only: Set<Int>? = nil,
+                                  into out: inout CodePrinter) {
+        let (name, pkt) = family == .ip6 ? ("sf_apply6", "sf_pkt6") : ("sf_apply", "sf_pkt")
+        out.block("static __always_inline int \(name)(struct __sk_buff *skb, const struct \(pkt) *pkt, int action)\n{") { out in
             // Kernel style: case labels line up with their switch.
             out.line("switch (action) {")
-            for (i, action) in actions.actions.enumerated() {
+            for (i, action) in actions.actions.enumerated() where only?.contains(i + 1) ?? true {
                 out.line("case \(i + 1):\t/* \(describe(action)) */")
                 out.indent()
-                out.line("return \(call(action));")
+                out.line("return \(call(action, family: family));")
                 out.outdent()
             }
             out.line("default:\t/* no rule matched */")
@@ -166,9 +207,9 @@ public enum CEmitter {
     /// reach of a -mcpu=v3 jump.
     static let chunkComparisons = 2048
 
-    private static func emitMatcher(name: String, _ rules: [(rule: Rule, index: Int, conditions: [String])],
+    private static func emitMatcher(name: String, pkt: String, _ rules: [(rule: Rule, index: Int, conditions: [String])],
                                     actions: ActionTable, source: SourceFile, into out: inout CodePrinter) {
-        out.block("__attribute__((noinline)) int \(name)(const struct sf_pkt *pkt)\n{") { out in
+        out.block("__attribute__((noinline)) int \(name)(const struct \(pkt) *pkt)\n{") { out in
             out.line("if (!pkt)")
             out.indent()
             out.line("return 0;")
@@ -207,16 +248,37 @@ public enum CEmitter {
     static func addressCondition(_ m: AddressMatch, field: String) -> String? {
         var terms: [String] = []
         for element in m.elements {
-            guard case .v4(let p) = element.value else { continue }  // IPv6 is refused before emitting
-            if p.length == 0 { return m.negated ? "0" : nil }
-            let value = "SF_FIELD(pkt, \(field))"
-            if p.length == 32 {
-                terms.append("\(value) == \(hex32(p.address))")
-            } else {
-                terms.append("(\(value) & \(hex32(p.mask))) == \(hex32(p.address))")
+            switch element.value {
+            case .v4(let p):
+                if p.length == 0 { return m.negated ? "0" : nil }
+                let value = "SF_FIELD(pkt, \(field))"
+                if p.length == 32 {
+                    terms.append("\(value) == \(hex32(p.address))")
+                } else {
+                    terms.append("(\(value) & \(hex32(p.mask))) == \(hex32(p.address))")
+                }
+            case .v6(let p):
+                if p.length == 0 { return m.negated ? "0" : nil }
+                terms.append(ipv6Term(p, field: field))
             }
         }
         return combine(terms, negated: m.negated)
+    }
+
+    /// An IPv6 prefix test on the two 64-bit halves of `struct sf_pkt6`.
+    private static func ipv6Term(_ p: IPv6Prefix, field: String) -> String {
+        let (maskHigh, maskLow) = IPv6Prefix.mask(p.length)
+        func test(_ half: String, _ mask: UInt64, _ value: UInt64) -> String {
+            let v = "SF_FIELD(pkt, \(field)_\(half))"
+            return mask == UInt64.max ? "\(v) == \(hex64(value))" : "(\(v) & \(hex64(mask))) == \(hex64(value))"
+        }
+        if p.length <= 64 { return test("hi", maskHigh, p.high) }
+        return "(" + test("hi", UInt64.max, p.high) + " && " + test("lo", maskLow, p.low) + ")"
+    }
+
+    private static func hex64(_ v: UInt64) -> String {
+        let h = String(v, radix: 16)
+        return "0x" + String(repeating: "0", count: 16 - h.count) + h + "ULL"
     }
 
     static func portCondition(_ m: PortMatch, field: String) -> String? {
@@ -248,18 +310,20 @@ public enum CEmitter {
 
     // MARK: Actions
 
-    static func call(_ action: Action) -> String {
+    /// The template function for an action; its IPv6 twin ends in 6.
+    static func call(_ action: Action, family: IPFamily = .ip) -> String {
+        let v6 = family == .ip6 ? "6" : ""
         switch action {
         case .accept: return "TC_ACT_OK"
         case .drop: return "TC_ACT_SHOT"
         case .funnel(let f) where f.encapIP:
-            return "sf_funnel_ip(skb, pkt, \(f.sport), \(f.dport))"
+            return "sf_funnel_ip\(v6)(skb, pkt, \(f.sport), \(f.dport))"
         case .funnel(let f):
-            return "sf_funnel(skb, pkt, IPPROTO_\(f.proto.rawValue.uppercased()), \(f.sport), \(f.dport))"
+            return "sf_funnel\(v6)(skb, pkt, IPPROTO_\(f.proto.rawValue.uppercased()), \(f.sport), \(f.dport))"
         case .unfunnel(.ip):
-            return "sf_unfunnel_ip(skb, pkt)"
+            return "sf_unfunnel_ip\(v6)(skb, pkt)"
         case .unfunnel(let inner):
-            return "sf_unfunnel(skb, pkt, IPPROTO_\(inner.rawValue.uppercased()))"
+            return "sf_unfunnel\(v6)(skb, pkt, IPPROTO_\(inner.rawValue.uppercased()))"
         }
     }
 

@@ -190,12 +190,6 @@ extension Diagnostic {
                    range: range)
     }
 
-    public static func ipInnerNeedsIPv4(_ what: String, at range: SourceRange) -> Diagnostic {
-        Diagnostic(id: .invalidFunnel, severity: .error,
-                   message: "'\(what)' works on IPv4 packets only; this rule is for IPv6",
-                   range: range)
-    }
-
     public static func unfunnelIPNeedsUDP(found proto: String, at range: SourceRange) -> Diagnostic {
         Diagnostic(id: .invalidFunnel, severity: .error,
                    message: "'unfunnel ip' undoes 'funnel udp … encap ip', so the rule must match 'udp', not '\(proto)'",
@@ -304,14 +298,5 @@ extension Diagnostic {
         Diagnostic(id: .peerWrongInner, severity: .warning,
                    message: "'\(funnel)' carries \(inner) but \(peer.name) unfunnels it as '\(peerInner)'",
                    range: range, notes: [Note("the peer's unfunnel rule", at: peerRule.range, in: peer)])
-    }
-
-    // MARK: Datapath
-
-    /// Valid language that this version's datapath cannot run.
-    public static func notYetSupported(_ what: String, at range: SourceRange) -> Diagnostic {
-        Diagnostic(id: .notYetSupported, severity: .error,
-                   message: "\(what) cannot be compiled by this version of sfunnelc yet; its datapath handles IPv4 only",
-                   range: range)
     }
 }

@@ -21,8 +21,6 @@ public enum DiagnosticID: String, Sendable, Equatable, CaseIterable {
     case actionNeedsProtocol = "action-needs-protocol"
     case unterminatedSet = "unterminated-set"
     case emptySet = "empty-set"
-    // Valid language the datapath cannot run yet
-    case notYetSupported = "not-yet-supported"
     // Warnings
     case portZero = "port-zero"
     case maskedHostBits = "masked-host-bits"

@@ -238,17 +238,9 @@ extension Parser {
             }
         }
 
-        // IP-in-UDP is IPv4 in UDP.
-        switch action.value {
-        case .funnel(let f) where f.encapIP && m.family == .ip6:
-            errors.append(.ipInnerNeedsIPv4("funnel udp … encap ip", at: action.range))
-        case .unfunnel(.ip):
-            if m.family == .ip6 { errors.append(.ipInnerNeedsIPv4("unfunnel ip", at: action.range)) }
-            if let proto = m.proto, proto.value != .udp {
-                errors.append(.unfunnelIPNeedsUDP(found: proto.value.rawValue, at: action.range))
-            }
-        default:
-            break
+        // IP-in-UDP: the outer header is UDP (and IP of the rule's family).
+        if case .unfunnel(.ip) = action.value, let proto = m.proto, proto.value != .udp {
+            errors.append(.unfunnelIPNeedsUDP(found: proto.value.rawValue, at: action.range))
         }
         return errors
     }

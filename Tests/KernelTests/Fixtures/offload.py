@@ -125,6 +125,83 @@ for kind in ("tcp-encap-ip", "tcp-in-tcp", "tcp-in-udp"):
     syn = frame(kind, 20 + len(raw(TCP(options=LINUX_SYN))), seed=10, syn_options=LINUX_SYN, flags="S")
     add("mss/%s/on-lo" % kind, syn, "ok", build(syn))
 
+# IPv6 (packets_ipv6.py's builders): the same three rules after the 40-byte
+# fixed header; IP-in-UDP grows by 48 bytes there, and the MSS limit is
+# 1500 - 60 - growth.
+RULES6 = (
+    "# sfunnelc kernel-test fixture: GSO, MTU, MSS over IPv6\n"
+    "ip6 udp dport 2055 actions funnel tcp sport 540 dport 179\n"
+    "ip6 udp dport 2056 actions funnel udp sport 540 dport 4242\n"
+    "ip6 tcp dport 5001 actions funnel udp sport 541 dport 4789 encap ip\n"
+    "ip6 tcp dport 5002 actions funnel tcp sport 542 dport 179\n"
+)
+V6 = P.IPV6
+KINDS6 = {
+    "udp-in-tcp": (2055, 20, lambda f: V6.funneled6(f, "udp", "tcp", 540, 179)),
+    "udp-in-udp": (2056, 8, lambda f: V6.funneled6(f, "udp", "udp", 540, 4242)),
+    "tcp-encap-ip": (5001, 48, lambda f: V6.encap6(f, 541, 4789)),
+    "tcp-in-tcp": (5002, 20, lambda f: V6.funneled6(f, "tcp", "tcp", 542, 179)),
+}
+
+
+def frame6(kind, ip_len, seed=1, syn_options=None, flags="A"):
+    """An original frame of exactly `ip_len` IPv6 bytes (header included) for `kind`."""
+    dport = KINDS6[kind][0]
+    if kind.startswith("udp"):
+        l4 = UDP(sport=33000 + seed, dport=dport)
+    else:
+        l4 = TCP(sport=45000 + seed, dport=dport, seq=0x10000000 + seed, ack=0 if flags == "S" else 7,
+                 window=64240, flags=flags, options=syn_options or [])
+    n = ip_len - 40 - len(raw(l4))
+    assert n >= 0
+    f = V6.original6("2001:db8:10::a", "2001:db8:20::14", seed, l4 / Raw(P.payload(n, seed)) if n else l4)
+    assert len(f) == 14 + ip_len
+    return f
+
+
+def add6(name, inp, verdict, out=None, mtu=0, gso_size=0, gso_segs=0):
+    add("ipv6/" + name, inp, verdict, out, mtu, gso_size, gso_segs)
+    cases[-1]["rules"] = RULES6
+
+
+for kind, (dport, growth, build) in KINDS6.items():
+    add6("gso/" + kind, frame6(kind, 3 * 1000 + 80, seed=2), "shot", gso_size=1000, gso_segs=3)
+    fits = frame6(kind, MTU - growth, seed=3)
+    add6("mtu/%s/fits" % kind, fits, "ok", build(fits), mtu=MTU)
+    over = frame6(kind, MTU - growth + 1, seed=4)
+    add6("mtu/%s/one-byte-over" % kind, over, "shot", mtu=MTU)
+    add6("mtu/%s/one-byte-over-on-lo" % kind, over, "ok", build(over))
+
+
+def with_mss6(f, mss):
+    """f (an IPv6/TCP frame) with its MSS option set to `mss`, TCP checksum rebuilt by scapy."""
+    from scapy.all import IPv6
+    ipl = IPv6(f[14:])
+    ipl[TCP].options = [(k, mss if k == "MSS" else v) for k, v in ipl[TCP].options]
+    del ipl[TCP].chksum
+    out = f[:14] + raw(ipl)
+    assert len(out) == len(f)
+    return out
+
+
+for kind in ("tcp-encap-ip", "tcp-in-tcp"):
+    dport, growth, build = KINDS6[kind]
+    limit = MTU - 60 - growth
+    for flags in ("S", "SA"):
+        syn = frame6(kind, 40 + len(raw(TCP(options=LINUX_SYN))), seed=6, syn_options=LINUX_SYN, flags=flags)
+        clamped = with_mss6(syn, limit)
+        assert clamped != syn
+        add6("mss/%s/linux-syn/%s" % (kind, flags), syn, "ok", build(clamped), mtu=MTU)
+    small = [("MSS", limit - 1), ("NOP", None), ("WScale", 7)]
+    syn = frame6(kind, 40 + len(raw(TCP(options=small))), seed=7, syn_options=small, flags="S")
+    add6("mss/%s/already-small" % kind, syn, "ok", build(syn), mtu=MTU)
+    ack = frame6(kind, 40 + len(raw(TCP(options=LINUX_SYN))), seed=8, syn_options=LINUX_SYN, flags="A")
+    add6("mss/%s/not-a-syn" % kind, ack, "ok", build(ack), mtu=MTU)
+
+for c in cases:
+    if c["name"].startswith("ipv6/") and c["verdict"] == "ok":
+        V6.csum_values6(bytes.fromhex(c["output"]))
+
 if __name__ == "__main__":
     json.dump({"cases": cases}, sys.stdout, indent=1)
     sys.stdout.write("\n")

@@ -13,8 +13,10 @@ See README.md next to this file.
 
 import json
 import logging
+import os
 import struct
 import sys
+import types
 
 logging.getLogger("scapy").setLevel(logging.ERROR)
 
@@ -718,7 +720,13 @@ for c in cases:
     else:
         csum_values(out)
 
-assert len({c["rules"] for c in cases}) <= 6
+# IPv6: the same formats after the 40-byte fixed header (packets_ipv6.py).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import packets_ipv6  # noqa: E402
+
+IPV6 = packets_ipv6.build(types.SimpleNamespace(**globals()))
+
+assert len({c["rules"] for c in cases}) <= 9
 
 if __name__ == "__main__":
     json.dump({"cases": cases, "nat": nat}, sys.stdout, indent=1)

@@ -1,0 +1,77 @@
+# shellcheck shell=bash
+# The IPv6 twin of netlab.sh, for the end-to-end tests of ip6 rules: a client,
+# a router doing NAT66 the way a Kubernetes service does (DNAT of the service
+# address to the pod, masquerade of the source), and a server pod. Every
+# address is a ULA (fd00:201::/32) that lives only inside these namespaces.
+#
+#   $1-client  c0 fd00:201:1::2/64 ── r0 fd00:201:1::1/64  $1-router  r1 fd00:201:2::1/64 ── s0 fd00:201:2::2/64  $1-server
+#
+# Service fd00:201:96::10: the router DNATs its ports 179/tcp and 4242/udp to
+# the server pod and masquerades what it forwards to the server.
+#
+# Checksums are really verified on the way: c0 has tx checksumming off, so
+# the client's packets leave with complete checksums (CHECKSUM_NONE after
+# the stack completes them), and r0 and s0 have rx checksumming off, so veth
+# does not mark them CHECKSUM_UNNECESSARY: the router's conntrack and the
+# server's UDP stack check every checksum in software.
+#
+# netlab6_up NAME / netlab6_down NAME.
+
+NETLAB6_SERVICE=fd00:201:96::10
+NETLAB6_SERVER=fd00:201:2::2
+
+netlab6_up() {
+  local n=$1
+  local c=$n-client r=$n-router s=$n-server ns
+  for ns in "$c" "$r" "$s"; do
+    ip netns add "$ns"
+    ip -n "$ns" link set lo up
+  done
+  ip -n "$c" link add c0 type veth peer name r0 netns "$r"
+  ip -n "$s" link add s0 type veth peer name r1 netns "$r"
+  ip -n "$c" addr add fd00:201:1::2/64 dev c0 nodad
+  ip -n "$r" addr add fd00:201:1::1/64 dev r0 nodad
+  ip -n "$r" addr add fd00:201:2::1/64 dev r1 nodad
+  ip -n "$s" addr add fd00:201:2::2/64 dev s0 nodad
+  ip -n "$c" link set c0 up
+  ip -n "$r" link set r0 up
+  ip -n "$r" link set r1 up
+  ip -n "$s" link set s0 up
+  ip -n "$c" -6 route add default via fd00:201:1::1
+  ip -n "$s" -6 route add default via fd00:201:2::1
+  ip netns exec "$r" sysctl -qw net.ipv6.conf.all.forwarding=1
+  ip netns exec "$c" ethtool -K c0 tx off >/dev/null
+  ip netns exec "$r" ethtool -K r0 rx off >/dev/null
+  ip netns exec "$s" ethtool -K s0 rx off >/dev/null
+  # Fixed neighbor entries: no neighbor discovery racing the first packets (a
+  # solicitation sent while a peer's link is still coming up is only
+  # repeated a second later).
+  ip -n "$c" neigh replace fd00:201:1::1 lladdr "$(netlab6_mac "$r" r0)" dev c0 nud permanent
+  ip -n "$r" neigh replace fd00:201:1::2 lladdr "$(netlab6_mac "$c" c0)" dev r0 nud permanent
+  ip -n "$r" neigh replace fd00:201:2::2 lladdr "$(netlab6_mac "$s" s0)" dev r1 nud permanent
+  ip -n "$s" neigh replace fd00:201:2::1 lladdr "$(netlab6_mac "$r" r1)" dev s0 nud permanent
+  ip netns exec "$r" nft -f - <<NFT
+table ip6 netlab6 {
+  chain prerouting {
+    type nat hook prerouting priority dstnat;
+    ip6 daddr $NETLAB6_SERVICE tcp dport 179 dnat to $NETLAB6_SERVER
+    ip6 daddr $NETLAB6_SERVICE udp dport 4242 dnat to $NETLAB6_SERVER
+  }
+  chain postrouting {
+    type nat hook postrouting priority srcnat;
+    oifname "r1" masquerade
+  }
+}
+NFT
+}
+
+netlab6_mac() {
+  ip -n "$1" -br link show "$2" | awk '{print $3}'
+}
+
+netlab6_down() {
+  local n=$1 ns
+  for ns in "$n-client" "$n-router" "$n-server"; do
+    ip netns del "$ns" 2>/dev/null || true
+  done
+}
