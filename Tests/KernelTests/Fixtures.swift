@@ -10,6 +10,12 @@ struct PacketFixtures: Decodable, Sendable {
         let input: String
         let verdict: String
         let output: String
+        /// offload.py only: run on a device with this MTU (0 or absent: the
+        /// kernel's default device, lo), as a GSO packet of this size and
+        /// segment count (0 or absent: not GSO).
+        let mtu: Int?
+        let gso_size: UInt32?
+        let gso_segs: UInt32?
         var testDescription: String { name }
     }
 
@@ -39,27 +45,14 @@ struct PacketFixtures: Decodable, Sendable {
 }
 
 
-/// GSO, MTU and MSS-clamping cases (Fixtures/offload.py): like
-/// `PacketFixtures.Case`, plus the device MTU and GSO metadata to run with.
+/// GSO, MTU and MSS-clamping cases (Fixtures/offload.py): packet cases with
+/// the device MTU and GSO metadata to run with.
 struct OffloadFixtures: Decodable, Sendable {
-    struct Case: Decodable, Sendable, CustomTestStringConvertible {
-        let name: String
-        let rules: String
-        let input: String
-        let verdict: String
-        let output: String
-        /// Run on a device with this MTU; 0: the kernel's default device (lo).
-        let mtu: Int
-        let gso_size: UInt32
-        let gso_segs: UInt32
-        var testDescription: String { name }
-    }
-
-    let cases: [Case]
+    let cases: [PacketFixtures.Case]
 
     static let shared: Result<OffloadFixtures, KernelTestError> = FixtureGenerator.run("offload.py")
     static func load() throws -> OffloadFixtures { try shared.get() }
-    static var allCases: [Case] { (try? load().cases) ?? [] }
+    static var allCases: [PacketFixtures.Case] { (try? load().cases) ?? [] }
 }
 
 /// Runs a fixture generator from Fixtures/ with Debian's python3 (scapy)

@@ -16,24 +16,24 @@ struct OffloadFixtureTests {
     @Test func generatorRuns() throws {
         let fixtures = try OffloadFixtures.load()
         #expect(fixtures.cases.count >= 40)
-        #expect(fixtures.cases.contains { $0.mtu != 0 && $0.verdict == "shot" })
-        #expect(fixtures.cases.contains { $0.gso_size != 0 })
+        #expect(fixtures.cases.contains { ($0.mtu ?? 0) != 0 && $0.verdict == "shot" })
+        #expect(fixtures.cases.contains { ($0.gso_size ?? 0) != 0 })
     }
 
     @Test(arguments: OffloadFixtures.allCases)
-    func packet(_ c: OffloadFixtures.Case) throws {
+    func packet(_ c: PacketFixtures.Case) throws {
         let program = try Self.programs.program(for: c.rules)
         let input = [UInt8](hex: c.input)
+        let gso = TestRunContext(gsoSize: c.gso_size ?? 0, gsoSegments: c.gso_segs ?? 0)
         let result: TestRunResult
-        if c.mtu == 0 {
-            result = try program.program.testRun(
-                packet: input, context: TestRunContext(gsoSize: c.gso_size, gsoSegments: c.gso_segs))
-        } else {
-            result = try DeviceNamespace.with(mtu: c.mtu) { ifindex in
-                try program.program.testRun(
-                    packet: input,
-                    context: TestRunContext(ifindex: ifindex, gsoSize: c.gso_size, gsoSegments: c.gso_segs))
+        if let mtu = c.mtu, mtu != 0 {
+            result = try DeviceNamespace.with(mtu: mtu) { ifindex in
+                var context = gso
+                context.ifindex = ifindex
+                return try program.program.testRun(packet: input, context: context)
             }
+        } else {
+            result = try program.program.testRun(packet: input, context: gso)
         }
         let verdict = try #require(Verdict(retval: result.retval), "unexpected return value \(result.retval)")
         #expect(verdict.rawValue == c.verdict, "\(c.name): verdict")
