@@ -32,6 +32,10 @@ public enum TreeEmitter {
 
     static func inlines(_ tree: DecisionTree) -> Bool { tree.edgeCount <= inlineEdges }
 
+    /// Larger trees take the table form (`TableEmitter`) unless code is
+    /// forced: see docs/performance.md for the measurements behind it.
+    public static let maxCodeEdges = 10_000
+
     public static func emitRules(_ ruleset: Ruleset, tree: DecisionTree, source: SourceFile) -> String {
         let actions = ActionTable(ruleset)
         var out = CodePrinter()
