@@ -8,9 +8,11 @@ import Testing
 @Suite(.enabled(if: KernelSupport.enabled, "needs root (CAP_BPF); runs always when CI=true"))
 struct TreeKernelTests {
     /// Both forms of the tree: code, and constant tables (forced here; by
-    /// default only large trees get them), with buckets (small rulesets:
-    /// mostly one bucket per value) and without (binary searches only).
+    /// default only large trees get them), with the default buckets (small
+    /// rulesets: mostly one bucket per value), few buckets (search within a
+    /// bucket) and none (binary searches only).
     @Test(arguments: [(TreeForm.code, nil, UInt64(0x6e_7ee)), (.table, nil, 0x7ab_1e5),
+                      (.table, TableEmitter.Options(bucketsPerEdge: 2, spareBuckets: 0), 0xb0c_4e7),
                       (.table, TableEmitter.Options.noBuckets, 0x5ea_4c4)])
     func compiledTreeAgreesWithInterpreter(form: TreeForm, tables: TableEmitter.Options?, seed: UInt64) throws {
         var gen = RandomRulesets(seed: seed)

@@ -91,7 +91,8 @@ public enum CEmitter {
                 options.edgeBudget = TableEmitter.edgeBudget
             }
             guard let tree = TreeBuilder.build(ruleset, options: options) else {
-                return .linear(reason: "no field order gives a decision tree within \(options.edgeBudget) edges")
+                return .linear(reason: "no field order gives a decision tree within \(options.edgeBudget) edges "
+                               + "and the builder's work budget")
             }
             switch form {
             case .code: return .tree(tree)

@@ -214,13 +214,7 @@ public enum TableEmitter {
         let layout = Layout(tree, ruleset: ruleset, options: options)
         var out = CodePrinter()
         CEmitter.emitPreamble(ruleset, actions: actions, into: &out)
-        out.line("/* The rules, in order (their decisions are in the tables below). */")
-        for (i, rule) in ruleset.rules.enumerated() {
-            let line = source.location(of: rule.range.start).line
-            let text = CEmitter.commentSafe(CEmitter.collapseSpaces(source.text(of: rule.range)))
-            out.line("/* rule \(i + 1), line \(line): \(text) */")
-        }
-        out.line()
+        TreeEmitter.emitRuleComments(ruleset, source: source, decidedIn: "the tables", into: &out)
         out.line("/*")
         out.line(" * First match wins, as a decision tree in constant tables (.rodata, frozen")
         out.line(" * at load; see TableEmitter.swift): fields tested in the order")
@@ -241,7 +235,7 @@ public enum TableEmitter {
                 "{\(f.bucketStarts[i]), \(f.shifts[i])}"
             }
             emitArray("static const volatile __u32 sf_\(name)_bucket", count: f.buckets.count, into: &out) { i in
-                "\(f.buckets[i])"
+                literal(f.buckets[i], hex: f.buckets[i] >> 31 != 0)
             }
             let hex = f.width == 4
             if f.steps > 0 {
