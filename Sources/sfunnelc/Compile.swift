@@ -4,6 +4,7 @@ import SfunnelCore
 import SfunnelToolchain
 
 extension Strategy: ExpressibleByArgument {}
+extension TreeForm: ExpressibleByArgument {}
 
 /// `sfunnelc compile RULES [-o OUT]`: ruleset → C → clang → tc object.
 struct Compile: ParsableCommand {
@@ -34,6 +35,10 @@ struct Compile: ParsableCommand {
     @Option(help: "How rules are matched: a decision tree (falls back to the linear chain when too large), or the linear first-match chain.")
     var strategy: Strategy = .tree
 
+    @Option(help: ArgumentHelp("The form of the decision tree: code, tables in .rodata, or chosen by size (tests and measurements).",
+                               visibility: .hidden))
+    var treeForm: TreeForm = .auto
+
     @Option(help: "The clang to use (default: $CLANG, then clang on PATH).")
     var clang: String?
 
@@ -52,7 +57,7 @@ struct Compile: ParsableCommand {
 
     func run() throws {
         let (file, ruleset) = try input.load()
-        let plan = CEmitter.plan(ruleset, strategy: strategy)
+        let plan = CEmitter.plan(ruleset, strategy: strategy, form: treeForm)
         let destination = output ?? defaultOutput()
 
         switch emit {
@@ -80,9 +85,9 @@ struct Compile: ParsableCommand {
     /// ruleset gets the linear chain and why.
     private func treeText(_ plan: Plan, ruleset: Ruleset, file: SourceFile, dot: Bool) -> String {
         switch plan {
-        case .tree(let tree):
+        case .tree(let tree), .table(let tree, _):
             let printer = TreePrinter(tree: tree, ruleset: ruleset, source: file)
-            return dot ? printer.dot() : printer.text()
+            return dot ? printer.dot() : "# form: \(plan.summary)\n" + printer.text()
         case .linear:
             let note = "\(Console.count(ruleset.rules.count, "rule")): \(plan.summary)"
             return dot ? "digraph sfunnel {\n\tlabel=\"\(note)\";\n}\n" : "# \(note)\n"

@@ -196,8 +196,14 @@ struct CLITests {
         let rules = "ip udp dport 53 actions accept\nip tcp dport 1-1023 actions drop\n"
         let tree = try Self.run(["compile", "-", "--emit", "tree", "-o", "-"], stdin: rules)
         #expect(tree.status == 0, "\(tree.stderr)")
-        #expect(tree.stdout.hasPrefix("# decision tree: 2 rules"), "\(tree.stdout)")
+        #expect(tree.stdout.hasPrefix("# form: decision tree as code (fields proto dport sport daddr saddr, 3 nodes, 11 edges)\n"
+                                      + "# decision tree: 2 rules"), "\(tree.stdout)")
         #expect(tree.stdout.contains("  53 -> accept\n"))
+        // The table form (chosen for large trees) can be forced, for tests.
+        let table = try Self.run(["compile", "-", "--emit", "tree", "--tree-form", "table", "-o", "-"], stdin: rules)
+        #expect(table.stdout.hasPrefix("# form: decision tree as tables in .rodata (fields"), "\(table.stdout)")
+        let tableC = try Self.run(["compile", "-", "--emit", "c", "--tree-form", "table", "-o", "-"], stdin: rules)
+        #expect(tableC.stdout.contains("static const volatile __u32 sf_dport_to["), "\(tableC.stdout)")
         let dot = try Self.run(["compile", "-", "--emit", "dot", "-o", "-"], stdin: rules)
         #expect(dot.status == 0)
         #expect(dot.stdout.hasPrefix("digraph sfunnel {"))

@@ -10,9 +10,13 @@ struct DifferentialTests {
     static let rulesURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../SfunnelCoreTests/Golden/codegen/matches.rules")
 
-    @Test func compiledProgramAgreesWithInterpreter() throws {
+    /// The tree as code (the default for small rulesets), as tables (with
+    /// and without buckets), and the chain.
+    @Test(arguments: [(Strategy.tree, TreeForm.code, nil), (.tree, .table, nil), (.tree, .table, TableEmitter.Options.noBuckets),
+                      (.linear, .auto, nil)])
+    func compiledProgramAgreesWithInterpreter(strategy: Strategy, form: TreeForm, tables: TableEmitter.Options?) throws {
         let rules = try String(contentsOf: Self.rulesURL, encoding: .utf8)
-        let program = try KernelSupport.load(rules: rules)
+        let program = try KernelSupport.load(rules: rules, strategy: strategy, form: form, tables: tables)
         var rng = SplitMix64(seed: 0x5f0e_11c0)
         var disagreements: [String] = []
         var seen = Set<Int?>()

@@ -13,13 +13,17 @@ enum KernelSupport {
 
     /// Compiles `rules` with the real pipeline (front end, emitter, clang)
     /// and loads the program into the kernel.
-    static func load(rules: String, name: String = "fixture.rules", strategy: Strategy = .tree) throws -> LoadedProgram {
+    /// `tables` replaces the table form's options (when the plan is tables).
+    static func load(rules: String, name: String = "fixture.rules", strategy: Strategy = .tree,
+                     form: TreeForm = .auto, tables: TableEmitter.Options? = nil) throws -> LoadedProgram {
         let file = SourceFile(name: name, text: rules)
         let (ruleset, diagnostics) = Frontend.load(file)
         guard !diagnostics.hasErrors else {
             throw KernelTestError("ruleset does not compile:\n" + DiagnosticRenderer(file: file).render(diagnostics))
         }
-        let c = CEmitter.emit(ruleset, source: file, sourceName: name, strategy: strategy)
+        var plan = CEmitter.plan(ruleset, strategy: strategy, form: form)
+        if let tables, case .table(let tree, _) = plan { plan = .table(tree, tables) }
+        let c = CEmitter.emit(ruleset, source: file, sourceName: name, plan: plan)
         let object = try compile(c)
         return try LoadedProgram(objectPath: object, ruleset: ruleset)
     }

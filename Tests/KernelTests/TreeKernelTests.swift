@@ -7,15 +7,25 @@ import Testing
 /// random rulesets (every kind of match and action) × random packets.
 @Suite(.enabled(if: KernelSupport.enabled, "needs root (CAP_BPF); runs always when CI=true"))
 struct TreeKernelTests {
-    @Test func compiledTreeAgreesWithInterpreter() throws {
-        var gen = RandomRulesets(seed: 0x6e_7ee)
+    /// Both forms of the tree: code, and constant tables (forced here; by
+    /// default only large trees get them), with the default buckets (small
+    /// rulesets: mostly one bucket per value), few buckets (search within a
+    /// bucket) and none (binary searches only).
+    @Test(arguments: [(TreeForm.code, nil, UInt64(0x6e_7ee)), (.table, nil, 0x7ab_1e5),
+                      (.table, TableEmitter.Options(bucketsPerEdge: 2, spareBuckets: 0), 0xb0c_4e7),
+                      (.table, TableEmitter.Options.noBuckets, 0x5ea_4c4)])
+    func compiledTreeAgreesWithInterpreter(form: TreeForm, tables: TableEmitter.Options?, seed: UInt64) throws {
+        var gen = RandomRulesets(seed: seed)
         var disagreements: [String] = []
         var packets = 0
         for round in 0..<16 {
             let text = gen.ruleset(count: 4 + round * 3)
-            let program = try KernelSupport.load(rules: text, strategy: .tree)
-            let c = CEmitter.emit(program.ruleset, source: SourceFile(name: "r", text: text), sourceName: "r")
-            #expect(c.contains("decision tree"), "round \(round) did not get a tree")
+            let program = try KernelSupport.load(rules: text, strategy: .tree, form: form, tables: tables)
+            let plan = CEmitter.plan(program.ruleset, strategy: .tree, form: form)
+            switch (form, plan) {
+            case (.code, .tree), (.table, .table): break
+            default: Issue.record("round \(round) got \(plan.summary), not the \(form) form")
+            }
             for _ in 0..<40 {
                 let p = gen.packet()
                 // 40 bytes of payload: enough for any inner header, so that

@@ -12,6 +12,10 @@ struct TreeGoldenTests {
         case text = "tree"
         case dot
         case c
+        /// The table form, without buckets and with a few (the default
+        /// budget gives ports a bucket per value: too long for a golden file).
+        case tables
+        case bucketTables
     }
 
     /// (ruleset, leaves, output, golden file under Golden/tree)
@@ -23,6 +27,8 @@ struct TreeGoldenTests {
         ("Tests/SfunnelCoreTests/Golden/tree/negation.rules", .rule, .text, "negation.tree"),
         ("Tests/SfunnelCoreTests/Golden/tree/negation.rules", .action, .dot, "negation.dot"),
         ("Tests/SfunnelCoreTests/Golden/codegen/matches.rules", .action, .c, "matches-tree.c"),
+        ("Tests/SfunnelCoreTests/Golden/codegen/matches.rules", .action, .tables, "matches-tables.c"),
+        ("Tests/SfunnelCoreTests/Golden/codegen/matches.rules", .action, .bucketTables, "matches-buckets.c"),
     ]
 
     @Test(arguments: cases)
@@ -37,6 +43,10 @@ struct TreeGoldenTests {
         case .text: text = TreePrinter(tree: tree, ruleset: ruleset, source: file).text()
         case .dot: text = TreePrinter(tree: tree, ruleset: ruleset, source: file).dot()
         case .c: text = TreeEmitter.emitRules(ruleset, tree: tree, source: file)  // the template splice is tested in CodeGenGoldenTests
+        case .tables: text = TableEmitter.emitRules(ruleset, tree: tree, source: file, options: .noBuckets)
+        case .bucketTables:
+            text = TableEmitter.emitRules(ruleset, tree: tree, source: file,
+                                          options: .init(bucketsPerEdge: 2, spareBuckets: 0))
         }
         try Golden.check(text, against: Self.root.appendingPathComponent("Golden/tree/\(golden)"))
     }
@@ -47,10 +57,32 @@ struct TreeGoldenTests {
         let file = SourceFile(name: "x.rules", text: text)
         let ruleset = Frontend.load(file).ruleset
         let plan = CEmitter.plan(ruleset, strategy: .tree, options: .init(edgeBudget: 2))
-        #expect(plan == .linear(reason: "no field order gives a decision tree within 2 edges"))
+        let reason = "no field order gives a decision tree within 2 edges and the builder's work budget"
+        #expect(plan == .linear(reason: reason))
         let c = CEmitter.emit(ruleset, source: file, sourceName: "x.rules", plan: plan)
-        #expect(c.contains(" * Form: linear chain: no field order gives a decision tree within 2 edges."))
+        #expect(c.contains(" * Form: linear chain: \(reason)."))
         #expect(c.contains("if (SF_FIELD(pkt, proto) == 17 && SF_FIELD(pkt, dport) == 1)"))
+        // The builder's work budget alone also ends in the chain; enough of it gives the tree.
+        #expect(CEmitter.plan(ruleset, strategy: .tree, options: .init(workBudget: 2)) == .linear(reason:
+            "no field order gives a decision tree within \(TableEmitter.edgeBudget) edges and the builder's work budget"))
+        #expect(CEmitter.plan(ruleset, strategy: .tree, options: .init(workBudget: 100)).tree != nil)
+    }
+
+    /// Small trees are code, large ones tables; either can be forced.
+    @Test func formFollowsSize() throws {
+        var lines = ""
+        for i in 0..<3000 { lines += "ip saddr 10.\(i / 256).\(i % 256).0/24 udp dport \(1000 + i) actions \(i % 2 == 0 ? "accept" : "drop")\n" }
+        let big = Frontend.load(SourceFile(name: "big.rules", text: lines)).ruleset
+        let small = Frontend.load(SourceFile(name: "s.rules", text: "ip udp dport 1 actions accept\n")).ruleset
+        let bigPlan = CEmitter.plan(big, strategy: .tree)
+        let bigTree = try #require(bigPlan.tree)
+        #expect(bigTree.edgeCount > TreeEmitter.maxCodeEdges)
+        #expect(bigPlan == .table(bigTree, .default))
+        #expect(CEmitter.plan(big, strategy: .tree, form: .code) == .tree(bigTree))
+        let smallTree = try #require(CEmitter.plan(small, strategy: .tree).tree)
+        #expect(CEmitter.plan(small, strategy: .tree) == .tree(smallTree))
+        #expect(CEmitter.plan(small, strategy: .tree, form: .table) == .table(smallTree, .default))
+        #expect(bigPlan.summary.hasPrefix("decision tree as tables in .rodata (fields "))
     }
 
     /// The explicit linear strategy is the chain, byte for byte as before the tree.

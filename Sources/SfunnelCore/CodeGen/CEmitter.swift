@@ -42,6 +42,9 @@ public enum CEmitter {
         case .tree(let tree):
             out.line(" * Form: \(plan.summary).")
             generated = TreeEmitter.emitRules(ruleset, tree: tree, source: source)
+        case .table(let tree, let options):
+            out.line(" * Form: \(plan.summary).")
+            generated = TableEmitter.emitRules(ruleset, tree: tree, source: source, options: options)
         case .linear(let reason):
             if reason != nil { out.line(" * Form: \(plan.summary).") }
             generated = emitRules(ruleset, source: source)
@@ -75,15 +78,28 @@ public enum CEmitter {
     }
 
     /// Which form the matcher takes: the decision tree when asked for and
-    /// within its size budget, the linear chain otherwise.
-    public static func plan(_ ruleset: Ruleset, strategy: Strategy,
-                            options: TreeBuilder.Options = TreeBuilder.Options()) -> Plan {
+    /// within its size budget — as code up to `TreeEmitter.maxCodeEdges`
+    /// edges, as tables above (`form` forces one) — the linear chain
+    /// otherwise. `options.edgeBudget` of nil: the budget of the forms allowed.
+    public static func plan(_ ruleset: Ruleset, strategy: Strategy, form: TreeForm = .auto,
+                            options: TreeBuilder.Options? = nil) -> Plan {
         switch strategy {
         case .linear:
             return .linear(reason: nil)
         case .tree:
-            if let tree = TreeBuilder.build(ruleset, options: options) { return .tree(tree) }
-            return .linear(reason: "no field order gives a decision tree within \(options.edgeBudget) edges")
+            var options = options ?? TreeBuilder.Options()
+            if options.edgeBudget == TreeBuilder.defaultEdgeBudget, form != .code {
+                options.edgeBudget = TableEmitter.edgeBudget
+            }
+            guard let tree = TreeBuilder.build(ruleset, options: options) else {
+                return .linear(reason: "no field order gives a decision tree within \(options.edgeBudget) edges "
+                               + "and the builder's work budget")
+            }
+            switch form {
+            case .code: return .tree(tree)
+            case .table: return .table(tree, .default)
+            case .auto: return tree.edgeCount <= TreeEmitter.maxCodeEdges ? .tree(tree) : .table(tree, .default)
+            }
         }
     }
 

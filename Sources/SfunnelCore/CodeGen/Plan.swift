@@ -1,20 +1,47 @@
 /// The form a ruleset's matcher gets, chosen by `CEmitter.plan`.
 public enum Plan: Sendable, Equatable {
+    /// The decision tree as code (`TreeEmitter`).
     case tree(DecisionTree)
+    /// The decision tree as constant tables in `.rodata` (`TableEmitter`).
+    case table(DecisionTree, TableEmitter.Options)
     /// The chain; `reason` says why when a tree was asked for.
     case linear(reason: String?)
+
+    /// The tree, for either tree form.
+    public var tree: DecisionTree? {
+        switch self {
+        case .tree(let t), .table(let t, _): return t
+        case .linear: return nil
+        }
+    }
 
     /// One line for headers and `--emit tree`.
     public var summary: String {
         switch self {
         case .tree(let t):
-            let reachable = t.reachableNodes
-            let edges = reachable.reduce(0) { $0 + t.nodes[$1].edges.count }
-            return "decision tree (fields \(t.order.map(\.name).joined(separator: " ")), \(reachable.count) nodes, \(edges) edges)"
+            return "decision tree as code (\(Plan.shape(t)))"
+        case .table(let t, _):
+            return "decision tree as tables in .rodata (\(Plan.shape(t)))"
         case .linear(let reason?):
             return "linear chain: \(reason)"
         case .linear(nil):
             return "linear chain"
         }
     }
+
+    private static func shape(_ t: DecisionTree) -> String {
+        let reachable = t.reachableNodes
+        let edges = reachable.reduce(0) { $0 + t.nodes[$1].edges.count }
+        return "fields \(t.order.map(\.name).joined(separator: " ")), \(reachable.count) nodes, \(edges) edges"
+    }
+}
+
+/// Which form a decision tree takes (`CEmitter.plan`).
+public enum TreeForm: String, Sendable, CaseIterable {
+    /// Code up to `TreeEmitter.maxCodeEdges` edges, tables above.
+    case auto
+    /// Always code (up to `TreeBuilder.defaultEdgeBudget` edges).
+    case code
+    /// Always tables (up to `TableEmitter.edgeBudget` edges); for tests.
+    case table
 }

@@ -32,6 +32,10 @@ public enum TreeEmitter {
 
     static func inlines(_ tree: DecisionTree) -> Bool { tree.edgeCount <= inlineEdges }
 
+    /// Larger trees take the table form (`TableEmitter`) unless code is
+    /// forced: see docs/performance.md for the measurements behind it.
+    public static let maxCodeEdges = 10_000
+
     public static func emitRules(_ ruleset: Ruleset, tree: DecisionTree, source: SourceFile) -> String {
         let actions = ActionTable(ruleset)
         var out = CodePrinter()
@@ -65,13 +69,7 @@ public enum TreeEmitter {
             return "return \(actions.index(of: action));\t/* \(CEmitter.describe(action)) */"
         }
 
-        out.line("/* The rules, in order (their decisions are in the tree below). */")
-        for (i, rule) in ruleset.rules.enumerated() {
-            let line = source.location(of: rule.range.start).line
-            let text = CEmitter.commentSafe(CEmitter.collapseSpaces(source.text(of: rule.range)))
-            out.line("/* rule \(i + 1), line \(line): \(text) */")
-        }
-        out.line()
+        emitRuleComments(ruleset, source: source, decidedIn: "the tree", into: &out)
         out.line("/*")
         out.line(" * First match wins, as a decision tree: fields tested in the order")
         out.line(" * \(tree.order.map(\.name).joined(separator: ", ")); \(order.count) nodes, "
@@ -117,6 +115,18 @@ public enum TreeEmitter {
             }
         }
         return out.text
+    }
+
+    /// The rules as comments, in order, before the tree that decides them
+    /// (shared with `TableEmitter`).
+    static func emitRuleComments(_ ruleset: Ruleset, source: SourceFile, decidedIn: String, into out: inout CodePrinter) {
+        out.line("/* The rules, in order (their decisions are in \(decidedIn) below). */")
+        for (i, rule) in ruleset.rules.enumerated() {
+            let line = source.location(of: rule.range.start).line
+            let text = CEmitter.commentSafe(CEmitter.collapseSpaces(source.text(of: rule.range)))
+            out.line("/* rule \(i + 1), line \(line): \(text) */")
+        }
+        out.line()
     }
 
     /// Code that sends `v` (known to lie within edges[i...j]) to its target.

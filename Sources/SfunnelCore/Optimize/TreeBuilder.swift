@@ -26,15 +26,26 @@ public enum TreeBuilder {
         /// rule: no order can do much better, and each try
         /// of a large ruleset costs seconds. 0 tries every order.
         public var goodEnoughEdgesPerRule: Int
+        /// The builder's time, all orders together, in rule visits (each
+        /// node's sweep visits its surviving rules): once spent, the order
+        /// being built is abandoned and no further order is tried.
+        public var workBudget: Int
 
         public init(leafMode: DecisionTree.LeafMode = .action, edgeBudget: Int = TreeBuilder.defaultEdgeBudget,
-                    orders: [[DecisionTree.Field]] = TreeBuilder.candidateOrders, goodEnoughEdgesPerRule: Int = 4) {
+                    orders: [[DecisionTree.Field]] = TreeBuilder.candidateOrders, goodEnoughEdgesPerRule: Int = 4,
+                    workBudget: Int = TreeBuilder.defaultWorkBudget) {
             self.leafMode = leafMode
             self.edgeBudget = edgeBudget
             self.orders = orders
             self.goodEnoughEdgesPerRule = goodEnoughEdgesPerRule
+            self.workBudget = workBudget
         }
     }
+
+    /// About 10–20 s of building on this machine (docs/architecture.md):
+    /// ipc1_10k needs 126M over its six orders, fw1_10k's orders up to 550M
+    /// each before exceeding the 2.5M-edge budget.
+    public static let defaultWorkBudget = 200_000_000
 
     /// See docs/performance.md: what clang and the verifier handle in time.
     public static let defaultEdgeBudget = 400_000
@@ -54,9 +65,13 @@ public enum TreeBuilder {
         let leaves = leafValues(ruleset, mode: options.leafMode)
         var best: DecisionTree?
         var budget = options.edgeBudget
+        var work = options.workBudget
         for order in options.orders {
-            var builder = Builder(order: order, space: space, leaves: leaves, budget: budget)
-            guard let tree = builder.run(leafMode: options.leafMode) else { continue }
+            var builder = Builder(order: order, space: space, leaves: leaves, budget: budget, workBudget: work)
+            let built = builder.run(leafMode: options.leafMode)
+            work -= builder.work
+            if work <= 0 { break }
+            guard let tree = built else { continue }
             if best == nil || tree.edgeCount < best!.edgeCount {
                 best = tree
                 budget = tree.edgeCount - 1
@@ -92,6 +107,7 @@ private struct Builder {
     let space: RuleSpace
     let leaves: [Int]
     let budget: Int
+    let workBudget: Int
     /// `coversRest[p][r]`: rule r holds for every value of fields order[p...].
     let coversRest: [[Bool]]
 
@@ -99,13 +115,15 @@ private struct Builder {
     var memo: [Key: DecisionTree.Target] = [:]
     var structural: [DecisionTree.Node: Int] = [:]
     var edges = 0
+    var work = 0
     var overBudget = false
 
-    init(order: [DecisionTree.Field], space: RuleSpace, leaves: [Int], budget: Int) {
+    init(order: [DecisionTree.Field], space: RuleSpace, leaves: [Int], budget: Int, workBudget: Int) {
         self.order = order
         self.space = space
         self.leaves = leaves
         self.budget = budget
+        self.workBudget = workBudget
         var covers = [[Bool]](repeating: [Bool](repeating: true, count: space.ruleCount), count: order.count + 1)
         for p in stride(from: order.count - 1, through: 0, by: -1) {
             let full = space.full[order[p].rawValue]
@@ -126,6 +144,8 @@ private struct Builder {
 
     mutating func build(position: Int, alive input: [Int32]) -> DecisionTree.Target {
         if overBudget { return .leaf(nil) }
+        work += input.count + 1
+        if work > workBudget { overBudget = true }
         var alive = input
         let covers = coversRest[position]
         if let k = alive.firstIndex(where: { covers[Int($0)] }) {

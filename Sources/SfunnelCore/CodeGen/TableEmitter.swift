@@ -1,0 +1,329 @@
+/// Emits `sf_classify` for a decision tree as constant tables: the tree's
+/// nodes and edges as read-only arrays in the object's `.rodata` (frozen by
+/// libbpf when it loads the object; no map is created or updated at run
+/// time) and a short walk over them. The form for trees too large for code
+/// (`TreeEmitter.maxCodeEdges`): clang's time grows with the square of a
+/// function's edges, but only linearly with the size of an initialiser.
+///
+/// Layout, per field that has nodes (`Layout`):
+/// - `sf_<field>_node[]`: per node, the index of its first edge and its
+///   number of edges;
+/// - `sf_<field>_lo[]`: every edge's lower bound (edges of one node are
+///   consecutive and sorted), in the field's width;
+/// - `sf_<field>_to[]`: every edge's target, a `Target` word: the field
+///   position + 1 in the top 3 bits and the node's index below, or 0 in the
+///   top bits and the action number (0: no rule) below.
+/// Every array is padded to a power of two, so that an index masked with
+/// its size - 1 is in bounds for the verifier without a branch.
+///
+/// The walk: `t` starts as the root's word. For each field in the tree's
+/// order, if `t` names a node of that field, the packet's value is searched
+/// among the node's lower bounds (a branch-free binary search of a fixed
+/// number of steps, enough for that field's largest node: the comparison
+/// becomes the sign of a 64-bit difference, so the verifier sees no fork)
+/// and `t` becomes the target of the edge found. At the end `t` is a leaf.
+///
+/// Why the verifier's work stays small and fixed: there is no data-dependent
+/// branch except the `t names a node of this field` test before each field;
+/// every value loaded from the tables with a variable index is an unknown
+/// scalar to the verifier, so the states on both sides of that test merge.
+public enum TableEmitter {
+    /// Bits of a target word below the field-position tag.
+    static let tagShift = 29
+
+    /// Trees up to this many edges may take the table form. Bounded by the
+    /// builder's time and memory (docs/architecture.md): ipc1_10k, 1.8M
+    /// edges, builds in about 15 s; fw1_10k needs 5.6M in its best order.
+    public static let edgeBudget = 2_500_000
+
+    /// How many buckets each field may have: `perEdge` per edge, plus
+    /// `spare` (room for a few nodes with a bucket per value of a 16-bit
+    /// field). Buckets cut search steps; with none, every node is one
+    /// binary search (tests use that to exercise the search).
+    public struct Options: Sendable, Hashable {
+        public var bucketsPerEdge: Int
+        public var spareBuckets: Int
+
+        public init(bucketsPerEdge: Int = 2, spareBuckets: Int = 1 << 17) {
+            self.bucketsPerEdge = bucketsPerEdge
+            self.spareBuckets = spareBuckets
+        }
+
+        public static let `default` = Options()
+        public static let noBuckets = Options(bucketsPerEdge: 0, spareBuckets: 0)
+    }
+
+    /// The arrays of one field.
+    struct FieldTable {
+        var field: DecisionTree.Field
+        var position: Int
+        /// Reachable nodes of this field, in `DecisionTree.reachableNodes` order.
+        var nodes: [Int]
+        /// Per node: where its buckets start in `buckets`, and the shift that
+        /// turns a value into its bucket number.
+        var bucketStarts: [UInt32] = []
+        var shifts: [UInt32] = []
+        /// Per bucket: the index of the edge that holds the bucket's first
+        /// value, with bit 31 set when that edge starts there; after a
+        /// node's buckets, its last edge. Bucket k spans the edges from
+        /// buckets[k] to buckets[k + 1], less one when that one's bit 31 is set.
+        var buckets: [UInt32] = []
+        var lows: [UInt32] = []
+        var targets: [UInt32] = []
+        /// Search steps: enough for the largest bucket.
+        var steps = 0
+
+        var bits: Int {
+            switch field {
+            case .proto: return 8
+            case .dport, .sport: return 16
+            case .daddr, .saddr: return 32
+            }
+        }
+
+        /// Bucket numbers take at most this many of the value's top bits.
+        var maxBucketBits: Int { min(bits, 16) }
+
+        var cType: String {
+            switch field {
+            case .proto: return "__u8"
+            case .dport, .sport: return "__u16"
+            case .daddr, .saddr: return "__u32"
+            }
+        }
+
+        var width: Int { bits / 8 }
+
+        /// Bytes in `.rodata`, padding included.
+        var bytes: Int {
+            Layout.padded(shifts.count) * 8 + Layout.padded(buckets.count) * 4
+                + Layout.padded(lows.count) * ((steps > 0 ? width : 0) + 4)
+        }
+
+        /// Fills the arrays with the nodes' edges and buckets: the fewest
+        /// search steps for which the buckets stay within the budget.
+        mutating func fill(_ nodeEdges: [[DecisionTree.Edge]], options: Options, word: (DecisionTree.Target) -> UInt32) {
+            let edgeCount = nodeEdges.reduce(0) { $0 + $1.count }
+            let budget = options.bucketsPerEdge * edgeCount + options.spareBuckets
+            // No buckets (one per node): the fallback when nothing fits.
+            var chosen = [Int](repeating: 0, count: nodeEdges.count)
+            for s in 0...bits {
+                // Per node, the fewest bucket bits whose buckets need at most s steps.
+                var total = 0
+                var bits: [Int] = []
+                for edges in nodeEdges where total <= budget {
+                    var b = max(0, min(maxBucketBits, Layout.log2Ceiling(edges.count) - s))
+                    while b < maxBucketBits, FieldTable.steps(FieldTable.marks(edges, bits: b, width: self.bits)) > s { b += 1 }
+                    bits.append(b)
+                    total += (1 << b) + 1
+                }
+                if total <= budget {
+                    chosen = bits
+                    break
+                }
+            }
+            for (edges, b) in zip(nodeEdges, chosen) {
+                let first = UInt32(lows.count)
+                for e in edges {
+                    lows.append(e.lo)
+                    targets.append(word(e.target))
+                }
+                let marks = FieldTable.marks(edges, bits: b, width: bits)
+                steps = max(steps, FieldTable.steps(marks))
+                bucketStarts.append(UInt32(buckets.count))
+                shifts.append(UInt32(bits - b))
+                buckets += marks.map { (first + UInt32($0.edge)) | ($0.starts ? 1 << 31 : 0) }
+            }
+        }
+
+        /// For each of the 2^b buckets, the edge holding its first value and
+        /// whether it starts there, then the last edge.
+        static func marks(_ edges: [DecisionTree.Edge], bits b: Int, width: Int) -> [(edge: Int, starts: Bool)] {
+            var out: [(edge: Int, starts: Bool)] = []
+            out.reserveCapacity((1 << b) + 1)
+            var e = 0
+            for k in 0..<(1 << b) {
+                let x = UInt64(k) << UInt64(width - b)
+                while e + 1 < edges.count, UInt64(edges[e + 1].lo) <= x { e += 1 }
+                out.append((e, UInt64(edges[e].lo) == x))
+            }
+            out.append((edges.count - 1, false))
+            return out
+        }
+
+        /// Steps of a binary search over the largest bucket's edges.
+        static func steps(_ marks: [(edge: Int, starts: Bool)]) -> Int {
+            var most = 1
+            for k in 0..<(marks.count - 1) {
+                most = max(most, marks[k + 1].edge - (marks[k + 1].starts ? 1 : 0) - marks[k].edge + 1)
+            }
+            return Layout.log2Ceiling(most)
+        }
+    }
+
+    /// The tree as tables.
+    struct Layout {
+        var fields: [FieldTable]
+        var root: UInt32
+
+        static func padded(_ n: Int) -> Int {
+            var p = 1
+            while p < n { p <<= 1 }
+            return p
+        }
+
+        /// The least k with 2^k >= n (0 for n <= 1).
+        static func log2Ceiling(_ n: Int) -> Int {
+            n <= 1 ? 0 : Int.bitWidth - (n - 1).leadingZeroBitCount
+        }
+
+        var bytes: Int { fields.reduce(0) { $0 + $1.bytes } }
+
+        init(_ tree: DecisionTree, ruleset: Ruleset, options: Options) {
+            let actions = ActionTable(ruleset)
+            let reachable = tree.reachableNodes
+            var tables = tree.order.enumerated().map { FieldTable(field: $1, position: $0, nodes: []) }
+            var slot: [Int: (table: Int, index: Int)] = [:]
+            for n in reachable {
+                let t = tree.order.firstIndex(of: tree.nodes[n].field)!
+                slot[n] = (t, tables[t].nodes.count)
+                tables[t].nodes.append(n)
+            }
+            func word(_ target: DecisionTree.Target) -> UInt32 {
+                switch target {
+                case .node(let n):
+                    let s = slot[n]!
+                    return UInt32(s.table + 1) << TableEmitter.tagShift | UInt32(s.index)
+                case .leaf(nil):
+                    return 0
+                case .leaf(let r?):
+                    return UInt32(actions.index(of: ruleset.rules[r].action.value))
+                }
+            }
+            for t in tables.indices {
+                tables[t].fill(tables[t].nodes.map { tree.nodes[$0].edges }, options: options, word: word)
+            }
+            fields = tables.filter { !$0.nodes.isEmpty }
+            root = word(tree.root)
+        }
+    }
+
+    public static func emitRules(_ ruleset: Ruleset, tree: DecisionTree, source: SourceFile,
+                                 options: Options = .default) -> String {
+        let actions = ActionTable(ruleset)
+        let layout = Layout(tree, ruleset: ruleset, options: options)
+        var out = CodePrinter()
+        CEmitter.emitPreamble(ruleset, actions: actions, into: &out)
+        TreeEmitter.emitRuleComments(ruleset, source: source, decidedIn: "the tables", into: &out)
+        out.line("/*")
+        out.line(" * First match wins, as a decision tree in constant tables (.rodata, frozen")
+        out.line(" * at load; see TableEmitter.swift): fields tested in the order")
+        out.line(" * \(tree.order.map(\.name).joined(separator: ", ")); "
+                 + "\(layout.fields.reduce(0) { $0 + $1.nodes.count }) nodes, "
+                 + "\(layout.fields.reduce(0) { $0 + $1.lows.count }) edges, \(layout.bytes) bytes.")
+        out.line(" * A target word: field position + 1 in bits 29-31 and a node index below,")
+        out.line(" * or 0 there and an action number below (0: no rule).")
+        out.line(" */")
+        out.line("struct sf_node {")
+        out.line("\t__u32 buckets;\t/* first bucket in sf_<field>_bucket */")
+        out.line("\t__u32 shift;\t/* value >> shift: the bucket */")
+        out.line("};")
+        out.line()
+        for f in layout.fields {
+            let name = f.field.name
+            emitArray("static const volatile struct sf_node sf_\(name)_node", count: f.shifts.count, into: &out) { i in
+                "{\(f.bucketStarts[i]), \(f.shifts[i])}"
+            }
+            emitArray("static const volatile __u32 sf_\(name)_bucket", count: f.buckets.count, into: &out) { i in
+                literal(f.buckets[i], hex: f.buckets[i] >> 31 != 0)
+            }
+            let hex = f.width == 4
+            if f.steps > 0 {
+                emitArray("static const volatile \(f.cType) sf_\(name)_lo", count: f.lows.count, into: &out) { i in
+                    literal(f.lows[i], hex: hex)
+                }
+            }
+            emitArray("static const volatile __u32 sf_\(name)_to", count: f.targets.count, into: &out) { i in
+                literal(f.targets[i], hex: f.targets[i] >> tagShift != 0)
+            }
+        }
+        if layout.fields.contains(where: { $0.steps > 0 }) {
+            out.line("/*")
+            out.line(" * All ones when bound <= v, else 0 (both below 2^32): the high half of a")
+            out.line(" * 64-bit difference, hidden from clang, which would otherwise see a")
+            out.line(" * comparison and make it a branch again.")
+            out.line(" */")
+            out.block("static __always_inline __u32 sf_at_most(__u64 bound, __u64 v)\n{") { out in
+                out.line("__u64 d = v - bound;")
+                out.line()
+                out.line("asm volatile(\"\" : \"+r\"(d));")
+                out.line("return ~(__u32)(d >> 32);")
+            }
+            out.line()
+        }
+        out.block("static __always_inline int sf_classify(const struct sf_pkt *pkt)\n{") { out in
+            out.line("__u32 t = \(literal(layout.root, hex: layout.root >> tagShift != 0));")
+            if !layout.fields.isEmpty {
+                out.line(layout.fields.contains { $0.steps > 0 } ? "__u32 base, n, half, b;" : "__u32 base, b;")
+                out.line("__u64 v;")
+                out.line("const volatile struct sf_node *node;")
+                out.line()
+                out.line("/* Keep clang from folding the root's search into special cases. */")
+                out.line("asm volatile(\"\" : \"+r\"(t));")
+            }
+            for f in layout.fields {
+                let name = f.field.name
+                let nodeMask = Layout.padded(f.shifts.count) - 1
+                let bucketMask = Layout.padded(f.buckets.count) - 1
+                let edgeMask = Layout.padded(f.lows.count) - 1
+                out.line()
+                out.line("/* \(name): \(f.nodes.count) nodes, \(f.lows.count) edges, \(f.buckets.count) buckets, "
+                         + "\(f.steps) search steps */")
+                out.block("if ((t >> \(tagShift)) == \(f.position + 1)) {") { out in
+                    out.line("node = &sf_\(name)_node[t & \(nodeMask)];")
+                    out.line("v = pkt->\(name);")
+                    out.line("b = node->buckets + (__u32)(v >> (node->shift & 63));")
+                    out.line("base = sf_\(name)_bucket[b & \(bucketMask)] & 0x7fffffff;")
+                    if f.steps > 0 {
+                        out.line("n = sf_\(name)_bucket[(b + 1) & \(bucketMask)];")
+                        out.line("n = (n & 0x7fffffff) - (n >> 31) - base + 1;")
+                    }
+                    for _ in 0..<f.steps {
+                        out.line("half = n >> 1;")
+                        out.line("base += half & sf_at_most(sf_\(name)_lo[(base + half) & \(edgeMask)], v);")
+                        out.line("n -= half;")
+                    }
+                    out.line("t = sf_\(name)_to[base & \(edgeMask)];")
+                }
+            }
+            out.line()
+            out.line("return t & \((1 << tagShift) - 1);")
+        }
+        return out.text
+    }
+
+    /// `declaration[padded count] = { values, zeros }`, several values a line.
+    private static func emitArray(_ declaration: String, count: Int, into out: inout CodePrinter,
+                                  value: (Int) -> String) {
+        let size = Layout.padded(count)
+        out.line("\(declaration)[\(size)] = {")
+        var line = ""
+        for i in 0..<count {
+            let v = value(i) + ","
+            if !line.isEmpty && line.utf8.count + v.utf8.count > 96 {
+                out.line("\t" + line)
+                line = ""
+            }
+            line += line.isEmpty ? v : " " + v
+        }
+        if !line.isEmpty { out.line("\t" + line) }
+        out.line("};")
+        out.line()
+    }
+
+    private static func literal(_ v: UInt32, hex: Bool) -> String {
+        guard hex else { return "\(v)" }
+        let h = String(v, radix: 16)
+        return "0x" + String(repeating: "0", count: 8 - h.count) + h
+    }
+}
