@@ -153,46 +153,44 @@ static inline int sfc_tc_query(int ifindex, int point, __u32 handle, __u32 prior
 }
 
 /*
- * Counts the filters (of any kind, anyone's) on one clsact hook with an
- * RTM_GETTFILTER dump; libbpf has no call that lists them. A dump answers
- * with one message per filter plus one per (priority, protocol) block that
- * carries no handle; only those with a handle are counted. Returns the count
- * or a negative errno.
+ * One rtnetlink dump (RTM_GETTFILTER, RTM_GETQDISC, ...) for `ifindex`
+ * (and `parent`, where the request takes one): calls `each` with every
+ * message of type `reply` until the dump is done; `each` returns 0 to go on.
+ * Returns 0 or a negative errno (the kernel's, or `each`'s).
  */
-static inline int sfc_tc_count_filters(int ifindex, int point)
+static inline int sfc_tc_dump(__u16 request, __u16 reply, int ifindex, __u32 parent,
+			      int (*each)(const struct nlmsghdr *nh, void *ctx), void *ctx)
 {
 	struct {
 		struct nlmsghdr nh;
 		struct tcmsg tc;
 	} req;
-	char buf[16384];
-	int fd, count = 0, done = 0;
+	char buf[32768];
+	int fd, err = 0, done = 0;
 
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd < 0)
 		return -errno;
 	memset(&req, 0, sizeof(req));
 	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct tcmsg));
-	req.nh.nlmsg_type = RTM_GETTFILTER;
+	req.nh.nlmsg_type = request;
 	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	req.nh.nlmsg_seq = 1;
 	req.tc.tcm_family = AF_UNSPEC;
 	req.tc.tcm_ifindex = ifindex;
-	req.tc.tcm_parent = TC_H_MAKE(TC_H_CLSACT,
-				      point == BPF_TC_EGRESS ? TC_H_MIN_EGRESS : TC_H_MIN_INGRESS);
+	req.tc.tcm_parent = parent;
 	if (send(fd, &req, req.nh.nlmsg_len, 0) < 0) {
-		int e = -errno;
+		err = -errno;
 		close(fd);
-		return e;
+		return err;
 	}
-	while (!done) {
+	while (!done && !err) {
 		ssize_t n = recv(fd, buf, sizeof(buf), 0);
 		struct nlmsghdr *nh;
 
 		if (n < 0) {
-			int e = -errno;
-			close(fd);
-			return e;
+			err = -errno;
+			break;
 		}
 		if (n == 0)
 			break;
@@ -203,18 +201,77 @@ static inline int sfc_tc_count_filters(int ifindex, int point)
 			}
 			if (nh->nlmsg_type == NLMSG_ERROR) {
 				struct nlmsgerr *e = NLMSG_DATA(nh);
-				close(fd);
-				return e->error ? e->error : -EIO;
+				err = e->error ? e->error : -EIO;
+				break;
 			}
-			if (nh->nlmsg_type == RTM_NEWTFILTER) {
-				struct tcmsg *t = NLMSG_DATA(nh);
-				if (t->tcm_handle)
-					count++;
-			}
+			if (nh->nlmsg_type == reply && (err = each(nh, ctx)) != 0)
+				break;
 		}
 	}
 	close(fd);
-	return count;
+	return err;
+}
+
+/* A filter message with a handle is a filter; one without is the (priority,
+ * protocol) block that a dump also sends. */
+static inline int sfc_count_filter(const struct nlmsghdr *nh, void *ctx)
+{
+	const struct tcmsg *t = NLMSG_DATA(nh);
+
+	if (t->tcm_handle)
+		(*(int *)ctx)++;
+	return 0;
+}
+
+/*
+ * Counts the filters (of any kind, anyone's) on one clsact hook with an
+ * RTM_GETTFILTER dump; libbpf has no call that lists them. Returns the count
+ * or a negative errno.
+ */
+static inline int sfc_tc_count_filters(int ifindex, int point)
+{
+	int count = 0;
+	int err = sfc_tc_dump(RTM_GETTFILTER, RTM_NEWTFILTER, ifindex,
+			      TC_H_MAKE(TC_H_CLSACT, point == BPF_TC_EGRESS ? TC_H_MIN_EGRESS : TC_H_MIN_INGRESS),
+			      sfc_count_filter, &count);
+
+	return err ? err : count;
+}
+
+struct sfc_drops {
+	int ifindex;
+	int found;
+	__u32 drops;
+};
+
+/* From a qdisc message: the drop count, if it is the interface's clsact. */
+static inline int sfc_take_clsact_drops(const struct nlmsghdr *nh, void *ctx)
+{
+	struct sfc_drops *d = ctx;
+	const struct tcmsg *t = NLMSG_DATA(nh);
+	const struct gnet_stats_queue *q = NULL;
+	struct rtattr *a;
+	int len = nh->nlmsg_len - NLMSG_LENGTH(sizeof(*t)), clsact = 0;
+
+	if (t->tcm_ifindex != d->ifindex)
+		return 0;
+	for (a = (struct rtattr *)((char *)t + NLMSG_ALIGN(sizeof(*t))); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type == TCA_KIND && strcmp(RTA_DATA(a), "clsact") == 0)
+			clsact = 1;
+		if (a->rta_type == TCA_STATS2) {
+			struct rtattr *b;
+			int blen = RTA_PAYLOAD(a);
+
+			for (b = RTA_DATA(a); RTA_OK(b, blen); b = RTA_NEXT(b, blen))
+				if (b->rta_type == TCA_STATS_QUEUE && RTA_PAYLOAD(b) >= sizeof(*q))
+					q = RTA_DATA(b);
+		}
+	}
+	if (clsact && q) {
+		d->drops = q->drops;
+		d->found = 1;
+	}
+	return 0;
 }
 
 /*
@@ -225,80 +282,14 @@ static inline int sfc_tc_count_filters(int ifindex, int point)
  */
 static inline int sfc_clsact_drops(int ifindex, __u32 *drops)
 {
-	struct {
-		struct nlmsghdr nh;
-		struct tcmsg tc;
-	} req;
-	char buf[32768];
-	int fd, found = 0, done = 0;
+	struct sfc_drops d = { .ifindex = ifindex };
+	int err = sfc_tc_dump(RTM_GETQDISC, RTM_NEWQDISC, ifindex, 0, sfc_take_clsact_drops, &d);
 
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
-		return -errno;
-	memset(&req, 0, sizeof(req));
-	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct tcmsg));
-	req.nh.nlmsg_type = RTM_GETQDISC;
-	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	req.nh.nlmsg_seq = 1;
-	req.tc.tcm_family = AF_UNSPEC;
-	req.tc.tcm_ifindex = ifindex;
-	if (send(fd, &req, req.nh.nlmsg_len, 0) < 0) {
-		int e = -errno;
-		close(fd);
-		return e;
-	}
-	while (!done) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
-		struct nlmsghdr *nh;
-
-		if (n < 0) {
-			int e = -errno;
-			close(fd);
-			return e;
-		}
-		if (n == 0)
-			break;
-		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n); nh = NLMSG_NEXT(nh, n)) {
-			struct tcmsg *t;
-			struct rtattr *a;
-			int len, clsact = 0;
-			const struct gnet_stats_queue *q = NULL;
-
-			if (nh->nlmsg_type == NLMSG_DONE) {
-				done = 1;
-				break;
-			}
-			if (nh->nlmsg_type == NLMSG_ERROR) {
-				struct nlmsgerr *e = NLMSG_DATA(nh);
-				close(fd);
-				return e->error ? e->error : -EIO;
-			}
-			if (nh->nlmsg_type != RTM_NEWQDISC)
-				continue;
-			t = NLMSG_DATA(nh);
-			if (t->tcm_ifindex != ifindex)
-				continue;
-			len = nh->nlmsg_len - NLMSG_LENGTH(sizeof(*t));
-			for (a = (struct rtattr *)((char *)t + NLMSG_ALIGN(sizeof(*t))); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
-				if (a->rta_type == TCA_KIND && strcmp(RTA_DATA(a), "clsact") == 0)
-					clsact = 1;
-				if (a->rta_type == TCA_STATS2) {
-					struct rtattr *b;
-					int blen = RTA_PAYLOAD(a);
-
-					for (b = RTA_DATA(a); RTA_OK(b, blen); b = RTA_NEXT(b, blen))
-						if (b->rta_type == TCA_STATS_QUEUE && RTA_PAYLOAD(b) >= sizeof(*q))
-							q = RTA_DATA(b);
-				}
-			}
-			if (clsact && q) {
-				*drops = q->drops;
-				found = 1;
-			}
-		}
-	}
-	close(fd);
-	return found;
+	if (err)
+		return err;
+	if (d.found)
+		*drops = d.drops;
+	return d.found;
 }
 
 /* Moves the calling thread into the network namespace open at `fd`
