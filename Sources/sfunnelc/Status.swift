@@ -34,6 +34,9 @@ struct Status: ParsableCommand {
         struct Ruleset: Codable {
             var sha256: String
             var rules: Int
+            /// The matcher: `tree` (decision tree as code), `tables` (as
+            /// constant tables in .rodata) or `chain`.
+            var form: String?
         }
         var interface: String
         var direction: String
@@ -55,7 +58,7 @@ struct Status: ParsableCommand {
                         entries.append(Entry(
                             interface: name, direction: direction.rawValue,
                             program: .init(id: info.id, name: info.name, tag: info.tag),
-                            ruleset: info.ruleset.map { .init(sha256: $0.digest, rules: $0.ruleCount) },
+                            ruleset: info.ruleset.map { .init(sha256: $0.digest, rules: $0.ruleCount, form: $0.form) },
                             clsactDropped: hook.clsactDrops()))
                     }
                 }
@@ -75,7 +78,9 @@ struct Status: ParsableCommand {
             return
         }
         for e in entries {
-            let ruleset = e.ruleset.map { "ruleset sha256:\($0.sha256) (\(Console.count($0.rules, "rule")))" }
+            let ruleset = e.ruleset.map {
+                "ruleset sha256:\($0.sha256) (\(Console.count($0.rules, "rule")))" + ($0.form.map { " as \($0)" } ?? "")
+            }
                 ?? "ruleset unknown (not compiled by sfunnelc)"
             let dropped = e.clsactDropped.map { ", clsact dropped \($0)" } ?? ""
             Console.out("\(e.interface) \(e.direction): program \(e.program.id) \(e.program.name) tag \(e.program.tag) \(ruleset)\(dropped)")

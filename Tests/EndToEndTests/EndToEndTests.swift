@@ -103,6 +103,7 @@ struct EndToEndTests {
             let ruleset = entries.first?["ruleset"] as? [String: Any]
             #expect(ruleset?["sha256"] as? String == (try Self.sha256(funnel.client)))
             #expect(ruleset?["rules"] as? Int == 1)
+            #expect(ruleset?["form"] as? String == "tree")
             #expect(entries.first?["interface"] as? String == "c0")
             #expect(entries.first?["direction"] as? String == "egress")
             #expect((entries.first?["program"] as? [String: Any])?["name"] as? String == "sfunnel")

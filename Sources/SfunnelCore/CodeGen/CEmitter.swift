@@ -59,10 +59,11 @@ public enum CEmitter {
         out.line()
         out.line("/*")
         out.line(" * Which ruleset this is, for `sfunnelc status`: the SHA-256 of the ruleset's")
-        out.line(" * bytes and its rule count, in the name of a type that the entry point refers")
-        out.line(" * to, so that it is in the program's BTF (read back from the kernel; no map).")
+        out.line(" * bytes, its rule count and the matcher's form, in the name of a type that the")
+        out.line(" * entry point refers to, so that it is in the program's BTF (read back from the")
+        out.line(" * kernel; no map).")
         out.line(" */")
-        let identity = rulesetTypeName(source: source, ruleCount: ruleset.rules.count)
+        let identity = rulesetTypeName(source: source, ruleCount: ruleset.rules.count, form: plan.formName)
         out.line("struct \(identity) {")
         out.line("\tchar unused;")
         out.line("};")
@@ -71,10 +72,10 @@ public enum CEmitter {
         return out.text + template.replacing(marker, with: generated + emitIPv6Rules(ruleset, source: source))
     }
 
-    /// `sfunnel_ruleset_<SHA-256 of the source bytes, hex>_<rule count>`;
-    /// SfunnelLoader's `RulesetIdentity` parses it back.
-    public static func rulesetTypeName(source: SourceFile, ruleCount: Int) -> String {
-        "sfunnel_ruleset_\(SHA256.hex(source.bytes))_\(ruleCount)"
+    /// `sfunnel_ruleset_<SHA-256 of the source bytes, hex>_<rule count>_<form>`
+    /// (`Plan.formName`); SfunnelLoader's `RulesetIdentity` parses it back.
+    public static func rulesetTypeName(source: SourceFile, ruleCount: Int, form: String) -> String {
+        "sfunnel_ruleset_\(SHA256.hex(source.bytes))_\(ruleCount)_\(form)"
     }
 
     /// Which form the matcher takes: the decision tree when asked for and

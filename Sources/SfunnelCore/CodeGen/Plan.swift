@@ -15,6 +15,17 @@ public enum Plan: Sendable, Equatable {
         }
     }
 
+    /// One word for the form, as `sfunnelc status` shows it (from the
+    /// program's BTF, see `CEmitter.rulesetTypeName`): `tree` (decision tree
+    /// as code), `tables` (decision tree as constant tables) or `chain`.
+    public var formName: String {
+        switch self {
+        case .tree: return "tree"
+        case .table: return "tables"
+        case .linear: return "chain"
+        }
+    }
+
     /// One line for headers and `--emit tree`.
     public var summary: String {
         switch self {
