@@ -88,6 +88,12 @@ struct Compile: ParsableCommand {
         case .tree(let tree), .table(let tree, _):
             let printer = TreePrinter(tree: tree, ruleset: ruleset, source: file)
             return dot ? printer.dot() : "# form: \(plan.summary)\n" + printer.text()
+        case .tableGroups(let trees, _):
+            // One tree per group, in the order they are asked.
+            let printers = trees.map { TreePrinter(tree: $0, ruleset: ruleset, source: file) }
+            if dot { return printers.map { $0.dot() }.joined() }
+            return "# form: \(plan.summary)\n"
+                + printers.enumerated().map { "# group \($0.offset)\n" + $0.element.text() }.joined()
         case .linear:
             let note = "\(Console.count(ruleset.rules.count, "rule")): \(plan.summary)"
             return dot ? "digraph sfunnel {\n\tlabel=\"\(note)\";\n}\n" : "# \(note)\n"

@@ -13,9 +13,11 @@ enum KernelSupport {
 
     /// Compiles `rules` with the real pipeline (front end, emitter, clang)
     /// and loads the program into the kernel.
-    /// `tables` replaces the table form's options (when the plan is tables).
+    /// `tables` replaces the table form's options (when the plan is tables);
+    /// `groupSize` makes it tables for groups of that many rules.
     static func load(rules: String, name: String = "fixture.rules", strategy: Strategy = .tree,
-                     form: TreeForm = .auto, tables: TableEmitter.Options? = nil) throws -> LoadedProgram {
+                     form: TreeForm = .auto, tables: TableEmitter.Options? = nil,
+                     groupSize: Int? = nil) throws -> LoadedProgram {
         let file = SourceFile(name: name, text: rules)
         let (ruleset, diagnostics) = Frontend.load(file)
         guard !diagnostics.hasErrors else {
@@ -23,6 +25,12 @@ enum KernelSupport {
         }
         var plan = CEmitter.plan(ruleset, strategy: strategy, form: form)
         if let tables, case .table(let tree, _) = plan { plan = .table(tree, tables) }
+        if let groupSize {
+            guard let groups = TreeBuilder.buildGroups(ruleset, groupSize: groupSize) else {
+                throw KernelTestError("no trees for groups of \(groupSize) rules")
+            }
+            plan = .tableGroups(groups, tables ?? .default)
+        }
         let c = CEmitter.emit(ruleset, source: file, sourceName: name, plan: plan)
         let object = try compile(c)
         return try LoadedProgram(objectPath: object, ruleset: ruleset)

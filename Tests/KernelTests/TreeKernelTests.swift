@@ -10,17 +10,21 @@ struct TreeKernelTests {
     /// Both forms of the tree: code, and constant tables (forced here; by
     /// default only large trees get them), with the default buckets (small
     /// rulesets: mostly one bucket per value), few buckets (search within a
-    /// bucket) and none (binary searches only).
-    @Test(arguments: [(TreeForm.code, nil, UInt64(0x6e_7ee)), (.table, nil, 0x7ab_1e5),
-                      (.table, TableEmitter.Options(bucketsPerEdge: 2, spareBuckets: 0), 0xb0c_4e7),
-                      (.table, TableEmitter.Options.noBuckets, 0x5ea_4c4)])
-    func compiledTreeAgreesWithInterpreter(form: TreeForm, tables: TableEmitter.Options?, seed: UInt64) throws {
+    /// bucket) and none (binary searches only); and tables for groups of 3
+    /// rules asked in order (what a ruleset no single tree fits gets).
+    @Test(arguments: [(TreeForm.code, nil, nil, UInt64(0x6e_7ee)), (.table, nil, nil, 0x7ab_1e5),
+                      (.table, TableEmitter.Options(bucketsPerEdge: 2, spareBuckets: 0), nil, 0xb0c_4e7),
+                      (.table, TableEmitter.Options.noBuckets, nil, 0x5ea_4c4),
+                      (.table, nil, 3, 0x6a0_0b5)])
+    func compiledTreeAgreesWithInterpreter(form: TreeForm, tables: TableEmitter.Options?, groupSize: Int?,
+                                           seed: UInt64) throws {
         var gen = RandomRulesets(seed: seed)
         var disagreements: [String] = []
         var packets = 0
         for round in 0..<16 {
             let text = gen.ruleset(count: 4 + round * 3)
-            let program = try KernelSupport.load(rules: text, strategy: .tree, form: form, tables: tables)
+            let program = try KernelSupport.load(rules: text, strategy: .tree, form: form, tables: tables,
+                                                 groupSize: groupSize)
             let plan = CEmitter.plan(program.ruleset, strategy: .tree, form: form)
             switch (form, plan) {
             case (.code, .tree), (.table, .table): break

@@ -84,3 +84,37 @@ struct TreeDifferentialTests {
         }
     }
 }
+
+/// Trees for groups of consecutive rules (`TreeBuilder.buildGroups`), asked
+/// in order, give the interpreter's first match: fixed groups of 1 to 5
+/// rules, and the greedy split under an edge budget too small for one tree.
+@Test(arguments: [DecisionTree.LeafMode.rule, .action])
+func groupTreesAgreeWithInterpreter(_ mode: DecisionTree.LeafMode) throws {
+    var gen = RandomRulesets(seed: mode == .rule ? 0x6a0_0b5 : 0x6a0_ac7)
+    var disagreements: [String] = []
+    var cases = 0
+    for round in 0..<60 {
+        let text = gen.ruleset(count: 6 + round % 20)
+        let ruleset = TreeDifferentialTests.load(text)
+        let fixed = try #require(TreeBuilder.buildGroups(ruleset, options: .init(leafMode: mode), groupSize: 1 + round % 5))
+        #expect(fixed.count == (ruleset.rules.count + round % 5) / (1 + round % 5))
+        let whole = try #require(TreeBuilder.build(ruleset, options: .init(leafMode: mode)))
+        let greedy = TreeBuilder.buildGroups(ruleset, options: .init(leafMode: mode, edgeBudget: whole.edgeCount - 1),
+                                             maxGroups: 64, minGroup: 1)
+        for groups in [fixed, greedy].compactMap({ $0 }) {
+            for _ in 0..<20 {
+                let p = gen.packet()
+                let expected = Interpreter.firstMatch(ruleset, p)
+                let got = groups.lazy.compactMap { $0.evaluate(p) }.first
+                let agree = mode == .rule ? got == expected
+                    : got.map { ruleset.rules[$0].action.value } == expected.map { ruleset.rules[$0].action.value }
+                cases += 1
+                if !agree, disagreements.count < 5 {
+                    disagreements.append("\(p): groups \(String(describing: got)), interpreter \(String(describing: expected))\n\(text)")
+                }
+            }
+        }
+    }
+    #expect(cases >= 1200)
+    #expect(disagreements.isEmpty, "\(disagreements.joined(separator: "\n---\n"))")
+}

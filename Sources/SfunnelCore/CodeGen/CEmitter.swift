@@ -45,6 +45,9 @@ public enum CEmitter {
         case .table(let tree, let options):
             out.line(" * Form: \(plan.summary).")
             generated = TableEmitter.emitRules(ruleset, tree: tree, source: source, options: options)
+        case .tableGroups(let trees, let options):
+            out.line(" * Form: \(plan.summary).")
+            generated = TableEmitter.emitRules(ruleset, trees: trees, source: source, options: options)
         case .linear(let reason):
             if reason != nil { out.line(" * Form: \(plan.summary).") }
             generated = emitRules(ruleset, source: source)
@@ -93,6 +96,13 @@ public enum CEmitter {
                 options.edgeBudget = TableEmitter.edgeBudget
             }
             guard let tree = TreeBuilder.build(ruleset, options: options) else {
+                // Several trees for groups of rules, before the chain.
+                if form != .code, ruleset.rules.count >= 2 * TreeEmitter.minGroupRules,
+                   let groups = TreeBuilder.buildGroups(ruleset, options: options, firstSize: ruleset.rules.count / 2,
+                                                        maxGroups: TreeEmitter.maxGroups,
+                                                        minGroup: TreeEmitter.minGroupRules) {
+                    return .tableGroups(groups, .default)
+                }
                 return .linear(reason: "no field order gives a decision tree within \(options.edgeBudget) edges "
                                + "and the builder's work budget")
             }

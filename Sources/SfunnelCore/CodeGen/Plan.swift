@@ -4,6 +4,9 @@ public enum Plan: Sendable, Equatable {
     case tree(DecisionTree)
     /// The decision tree as constant tables in `.rodata` (`TableEmitter`).
     case table(DecisionTree, TableEmitter.Options)
+    /// Several trees, for consecutive groups of rules, as tables: the first
+    /// group with a match decides (`TreeBuilder.buildGroups`).
+    case tableGroups([DecisionTree], TableEmitter.Options)
     /// The chain; `reason` says why when a tree was asked for.
     case linear(reason: String?)
 
@@ -11,7 +14,7 @@ public enum Plan: Sendable, Equatable {
     public var tree: DecisionTree? {
         switch self {
         case .tree(let t), .table(let t, _): return t
-        case .linear: return nil
+        case .tableGroups, .linear: return nil
         }
     }
 
@@ -21,7 +24,7 @@ public enum Plan: Sendable, Equatable {
     public var formName: String {
         switch self {
         case .tree: return "tree"
-        case .table: return "tables"
+        case .table, .tableGroups: return "tables"
         case .linear: return "chain"
         }
     }
@@ -33,6 +36,11 @@ public enum Plan: Sendable, Equatable {
             return "decision tree as code (\(Plan.shape(t)))"
         case .table(let t, _):
             return "decision tree as tables in .rodata (\(Plan.shape(t)))"
+        case .tableGroups(let trees, _):
+            let rules = trees.map { String($0.ruleCount) }.joined(separator: " + ")
+            let edges = trees.reduce(0) { $0 + $1.edgeCount }
+            return "\(trees.count) decision trees as tables in .rodata, for groups of \(rules) rules "
+                + "tried in order (\(edges) edges)"
         case .linear(let reason?):
             return "linear chain: \(reason)"
         case .linear(nil):

@@ -210,17 +210,36 @@ public enum TableEmitter {
 
     public static func emitRules(_ ruleset: Ruleset, tree: DecisionTree, source: SourceFile,
                                  options: Options = .default) -> String {
+        emitRules(ruleset, trees: [tree], source: source, options: options)
+    }
+
+    /// Several trees for consecutive groups of rules (`TreeBuilder.buildGroups`):
+    /// each gets its tables and its `sf_classify_g<k>`, and `sf_classify`
+    /// asks them in order until one finds a rule. One tree: as above.
+    public static func emitRules(_ ruleset: Ruleset, trees: [DecisionTree], source: SourceFile,
+                                 options: Options = .default) -> String {
         let actions = ActionTable(ruleset)
-        let layout = Layout(tree, ruleset: ruleset, options: options)
+        let layouts = trees.map { Layout($0, ruleset: ruleset, options: options) }
         var out = CodePrinter()
         CEmitter.emitPreamble(ruleset, actions: actions, into: &out)
         TreeEmitter.emitRuleComments(ruleset, source: source, decidedIn: "the tables", into: &out)
         out.line("/*")
-        out.line(" * First match wins, as a decision tree in constant tables (.rodata, frozen")
-        out.line(" * at load; see TableEmitter.swift): fields tested in the order")
-        out.line(" * \(tree.order.map(\.name).joined(separator: ", ")); "
-                 + "\(layout.fields.reduce(0) { $0 + $1.nodes.count }) nodes, "
-                 + "\(layout.fields.reduce(0) { $0 + $1.lows.count }) edges, \(layout.bytes) bytes.")
+        if trees.count == 1, let tree = trees.first, let layout = layouts.first {
+            out.line(" * First match wins, as a decision tree in constant tables (.rodata, frozen")
+            out.line(" * at load; see TableEmitter.swift): fields tested in the order")
+            out.line(" * \(tree.order.map(\.name).joined(separator: ", ")); "
+                     + "\(layout.fields.reduce(0) { $0 + $1.nodes.count }) nodes, "
+                     + "\(layout.fields.reduce(0) { $0 + $1.lows.count }) edges, \(layout.bytes) bytes.")
+        } else {
+            out.line(" * First match wins, as \(trees.count) decision trees in constant tables (.rodata,")
+            out.line(" * frozen at load; see TableEmitter.swift), one per group of consecutive rules,")
+            out.line(" * asked in order: the first group with a matching rule decides.")
+            for (k, (tree, layout)) in zip(trees, layouts).enumerated() {
+                out.line(" * Group \(k): \(tree.ruleCount) rules, fields \(tree.order.map(\.name).joined(separator: ", ")); "
+                         + "\(layout.fields.reduce(0) { $0 + $1.nodes.count }) nodes, "
+                         + "\(layout.fields.reduce(0) { $0 + $1.lows.count }) edges, \(layout.bytes) bytes.")
+            }
+        }
         out.line(" * A target word: field position + 1 in bits 29-31 and a node index below,")
         out.line(" * or 0 there and an action number below (0: no rule).")
         out.line(" */")
@@ -229,25 +248,7 @@ public enum TableEmitter {
         out.line("\t__u32 shift;\t/* value >> shift: the bucket */")
         out.line("};")
         out.line()
-        for f in layout.fields {
-            let name = f.field.name
-            emitArray("static const volatile struct sf_node sf_\(name)_node", count: f.shifts.count, into: &out) { i in
-                "{\(f.bucketStarts[i]), \(f.shifts[i])}"
-            }
-            emitArray("static const volatile __u32 sf_\(name)_bucket", count: f.buckets.count, into: &out) { i in
-                literal(f.buckets[i], hex: f.buckets[i] >> 31 != 0)
-            }
-            let hex = f.width == 4
-            if f.steps > 0 {
-                emitArray("static const volatile \(f.cType) sf_\(name)_lo", count: f.lows.count, into: &out) { i in
-                    literal(f.lows[i], hex: hex)
-                }
-            }
-            emitArray("static const volatile __u32 sf_\(name)_to", count: f.targets.count, into: &out) { i in
-                literal(f.targets[i], hex: f.targets[i] >> tagShift != 0)
-            }
-        }
-        if layout.fields.contains(where: { $0.steps > 0 }) {
+        if layouts.contains(where: { $0.fields.contains { $0.steps > 0 } }) {
             out.line("/*")
             out.line(" * All ones when bound <= v, else 0 (both below 2^32): the high half of a")
             out.line(" * 64-bit difference, hidden from clang, which would otherwise see a")
@@ -261,7 +262,48 @@ public enum TableEmitter {
             }
             out.line()
         }
-        out.block("static __always_inline int sf_classify(const struct sf_pkt *pkt)\n{") { out in
+        if layouts.count == 1 {
+            emitGroup(layouts[0], prefix: "sf_", function: "sf_classify", into: &out)
+        } else {
+            for (k, layout) in layouts.enumerated() {
+                emitGroup(layout, prefix: "sf_g\(k)_", function: "sf_classify_g\(k)", into: &out)
+                out.line()
+            }
+            out.block("static __always_inline int sf_classify(const struct sf_pkt *pkt)\n{") { out in
+                out.line("int a;")
+                out.line()
+                for k in layouts.indices.dropLast() {
+                    out.line("if ((a = sf_classify_g\(k)(pkt)) != 0)")
+                    out.line("\treturn a;")
+                }
+                out.line("return sf_classify_g\(layouts.count - 1)(pkt);")
+            }
+        }
+        return out.text
+    }
+
+    /// One tree's arrays (named `<prefix><field>_...`) and its lookup, a
+    /// function `function` returning the action number (0: no rule).
+    private static func emitGroup(_ layout: Layout, prefix: String, function: String, into out: inout CodePrinter) {
+        for f in layout.fields {
+            let name = f.field.name
+            emitArray("static const volatile struct sf_node \(prefix)\(name)_node", count: f.shifts.count, into: &out) { i in
+                "{\(f.bucketStarts[i]), \(f.shifts[i])}"
+            }
+            emitArray("static const volatile __u32 \(prefix)\(name)_bucket", count: f.buckets.count, into: &out) { i in
+                literal(f.buckets[i], hex: f.buckets[i] >> 31 != 0)
+            }
+            let hex = f.width == 4
+            if f.steps > 0 {
+                emitArray("static const volatile \(f.cType) \(prefix)\(name)_lo", count: f.lows.count, into: &out) { i in
+                    literal(f.lows[i], hex: hex)
+                }
+            }
+            emitArray("static const volatile __u32 \(prefix)\(name)_to", count: f.targets.count, into: &out) { i in
+                literal(f.targets[i], hex: f.targets[i] >> tagShift != 0)
+            }
+        }
+        out.block("static __always_inline int \(function)(const struct sf_pkt *pkt)\n{") { out in
             out.line("__u32 t = \(literal(layout.root, hex: layout.root >> tagShift != 0));")
             if !layout.fields.isEmpty {
                 out.line(layout.fields.contains { $0.steps > 0 } ? "__u32 base, n, half, b;" : "__u32 base, b;")
@@ -280,26 +322,25 @@ public enum TableEmitter {
                 out.line("/* \(name): \(f.nodes.count) nodes, \(f.lows.count) edges, \(f.buckets.count) buckets, "
                          + "\(f.steps) search steps */")
                 out.block("if ((t >> \(tagShift)) == \(f.position + 1)) {") { out in
-                    out.line("node = &sf_\(name)_node[t & \(nodeMask)];")
+                    out.line("node = &\(prefix)\(name)_node[t & \(nodeMask)];")
                     out.line("v = pkt->\(name);")
                     out.line("b = node->buckets + (__u32)(v >> (node->shift & 63));")
-                    out.line("base = sf_\(name)_bucket[b & \(bucketMask)] & 0x7fffffff;")
+                    out.line("base = \(prefix)\(name)_bucket[b & \(bucketMask)] & 0x7fffffff;")
                     if f.steps > 0 {
-                        out.line("n = sf_\(name)_bucket[(b + 1) & \(bucketMask)];")
+                        out.line("n = \(prefix)\(name)_bucket[(b + 1) & \(bucketMask)];")
                         out.line("n = (n & 0x7fffffff) - (n >> 31) - base + 1;")
                     }
                     for _ in 0..<f.steps {
                         out.line("half = n >> 1;")
-                        out.line("base += half & sf_at_most(sf_\(name)_lo[(base + half) & \(edgeMask)], v);")
+                        out.line("base += half & sf_at_most(\(prefix)\(name)_lo[(base + half) & \(edgeMask)], v);")
                         out.line("n -= half;")
                     }
-                    out.line("t = sf_\(name)_to[base & \(edgeMask)];")
+                    out.line("t = \(prefix)\(name)_to[base & \(edgeMask)];")
                 }
             }
             out.line()
             out.line("return t & \((1 << tagShift) - 1);")
         }
-        return out.text
     }
 
     /// `declaration[padded count] = { values, zeros }`, several values a line.

@@ -36,6 +36,12 @@ public enum TreeEmitter {
     /// forced: see docs/performance.md for the measurements behind it.
     public static let maxCodeEdges = 10_000
 
+    /// When no single tree fits: at most this many trees for groups of
+    /// consecutive rules (each group costs one more lookup per packet), of
+    /// at least this many rules each; beyond that, the chain.
+    public static let maxGroups = 4
+    public static let minGroupRules = 256
+
     public static func emitRules(_ ruleset: Ruleset, tree: DecisionTree, source: SourceFile) -> String {
         let actions = ActionTable(ruleset)
         var out = CodePrinter()

@@ -83,6 +83,19 @@ public struct DecisionTree: Sendable, Equatable {
 
     public var edgeCount: Int { nodes.reduce(0) { $0 + $1.edges.count } }
 
+    /// The same tree with every leaf's rule index moved by `offset`: a tree
+    /// built from rules `offset...` of a ruleset, renumbered for the whole.
+    public func offsettingRules(by offset: Int) -> DecisionTree {
+        var t = self
+        for n in t.nodes.indices {
+            for e in t.nodes[n].edges.indices {
+                if case .leaf(let r?) = t.nodes[n].edges[e].target { t.nodes[n].edges[e].target = .leaf(r + offset) }
+            }
+        }
+        if case .leaf(let r?) = t.root { t.root = .leaf(r + offset) }
+        return t
+    }
+
     /// The rule whose action `packet` gets (see `LeafMode`), nil for none.
     public func evaluate(_ packet: PacketDescription) -> Int? {
         var target = root

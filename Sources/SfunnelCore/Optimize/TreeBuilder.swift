@@ -83,6 +83,41 @@ public enum TreeBuilder {
         return best
     }
 
+    /// Trees for consecutive groups of rules, for a ruleset no single tree
+    /// fits: the first group whose tree gives a rule decides, so first-match
+    /// order holds (a packet's first matching rule is in the first group that
+    /// has a match). Greedy: each group is as large as a tree within what is
+    /// left of the edge budget allows, halving from `firstSize` (default: all
+    /// remaining rules) down to `minGroup`; nil when that is not enough or
+    /// more than `maxGroups` groups are needed. `groupSize` forces fixed
+    /// groups, as many as it takes (tests). Leaves are numbered for the
+    /// whole ruleset.
+    public static func buildGroups(_ ruleset: Ruleset, options: Options = Options(), firstSize: Int? = nil,
+                                   groupSize: Int? = nil, maxGroups: Int = 8, minGroup: Int = 32) -> [DecisionTree]? {
+        let rules = ruleset.rules
+        var groups: [DecisionTree] = []
+        var start = 0
+        var size = groupSize ?? firstSize ?? rules.count
+        var edges = 0
+        while start < rules.count {
+            size = min(size, rules.count - start)
+            var sub = options
+            sub.edgeBudget = options.edgeBudget - edges
+            if let tree = build(Ruleset(rules: Array(rules[start..<start + size])), options: sub) {
+                groups.append(tree.offsettingRules(by: start))
+                edges += tree.edgeCount
+                start += size
+                if groupSize == nil, groups.count > maxGroups { return nil }
+                if groupSize == nil { size = rules.count - start }
+            } else {
+                if groupSize != nil { return nil }
+                size /= 2
+                if size < minGroup { return nil }
+            }
+        }
+        return groups
+    }
+
     /// What a leaf records for a packet whose first match is rule `i`.
     static func leafValues(_ ruleset: Ruleset, mode: DecisionTree.LeafMode) -> [Int] {
         guard mode == .action else { return Array(ruleset.rules.indices) }

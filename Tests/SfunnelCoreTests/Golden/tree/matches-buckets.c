@@ -40,6 +40,19 @@ struct sf_node {
 	__u32 shift;	/* value >> shift: the bucket */
 };
 
+/*
+ * All ones when bound <= v, else 0 (both below 2^32): the high half of a
+ * 64-bit difference, hidden from clang, which would otherwise see a
+ * comparison and make it a branch again.
+ */
+static __always_inline __u32 sf_at_most(__u64 bound, __u64 v)
+{
+	__u64 d = v - bound;
+
+	asm volatile("" : "+r"(d));
+	return ~(__u32)(d >> 32);
+}
+
 static const volatile struct sf_node sf_proto_node[1] = {
 	{0, 8},
 };
@@ -123,19 +136,6 @@ static const volatile __u16 sf_sport_lo[16] = {
 static const volatile __u32 sf_sport_to[16] = {
 	0, 3, 0, 3, 0, 4, 3, 4, 3, 4, 1, 0, 1, 1, 3, 1,
 };
-
-/*
- * All ones when bound <= v, else 0 (both below 2^32): the high half of a
- * 64-bit difference, hidden from clang, which would otherwise see a
- * comparison and make it a branch again.
- */
-static __always_inline __u32 sf_at_most(__u64 bound, __u64 v)
-{
-	__u64 d = v - bound;
-
-	asm volatile("" : "+r"(d));
-	return ~(__u32)(d >> 32);
-}
 
 static __always_inline int sf_classify(const struct sf_pkt *pkt)
 {
