@@ -6,19 +6,21 @@
 /// function's edges, but only linearly with the size of an initialiser.
 ///
 /// Layout, per field that has nodes (`Layout`):
-/// - `sf_<field>_node[]`: per node, the index of its first edge and its
-///   number of edges;
+/// - `sf_<field>_bucket[]`: per node, its buckets (the edge holding each
+///   bucket's first value), then its last edge;
 /// - `sf_<field>_lo[]`: every edge's lower bound (edges of one node are
 ///   consecutive and sorted), in the field's width;
-/// - `sf_<field>_to[]`: every edge's target, a `Target` word: the field
-///   position + 1 in the top 3 bits and the node's index below, or 0 in the
-///   top bits and the action number (0: no rule) below.
+/// - `sf_<field>_to[]`: every edge's target, a word: the field position + 1
+///   in the top 3 bits, the node's bucket bits in the next 5 and its first
+///   bucket in the low 24 (so the walk needs no per-node array: one
+///   dependent load less per field), or 0 in the top bits and the action
+///   number (0: no rule) below.
 /// Every array is padded to a power of two, so that an index masked with
 /// its size - 1 is in bounds for the verifier without a branch.
 ///
 /// The walk: `t` starts as the root's word. For each field in the tree's
-/// order, if `t` names a node of that field, the packet's value is searched
-/// among the node's lower bounds (a branch-free binary search of a fixed
+/// order, if `t` names a node of that field, the packet's value picks one
+/// of the node's buckets and is searched among its lower bounds (a branch-free binary search of a fixed
 /// number of steps, enough for that field's largest node: the comparison
 /// becomes the sign of a 64-bit difference, so the verifier sees no fork)
 /// and `t` becomes the target of the edge found. At the end `t` is a leaf.
@@ -30,10 +32,14 @@
 public enum TableEmitter {
     /// Bits of a target word below the field-position tag.
     static let tagShift = 29
+    /// Bits of a node's target word below its bucket bits: its first bucket.
+    static let bucketBitsShift = 24
 
     /// Trees up to this many edges may take the table form. Bounded by the
     /// builder's time and memory (docs/architecture.md): ipc1_10k, 1.8M
     /// edges, builds in about 15 s; fw1_10k needs 5.6M in its best order.
+    /// Also keeps every field's buckets (at most 2 per edge plus the spare
+    /// 2^17) below 2^24, the first-bucket part of a target word.
     public static let edgeBudget = 2_500_000
 
     /// How many buckets each field may have: `perEdge` per edge, plus
@@ -59,10 +65,10 @@ public enum TableEmitter {
         var position: Int
         /// Reachable nodes of this field, in `DecisionTree.reachableNodes` order.
         var nodes: [Int]
-        /// Per node: where its buckets start in `buckets`, and the shift that
-        /// turns a value into its bucket number.
+        /// Per node: where its buckets start in `buckets`, and its bucket
+        /// bits b (the value's top b bits are its bucket number).
         var bucketStarts: [UInt32] = []
-        var shifts: [UInt32] = []
+        var bucketBits: [UInt32] = []
         /// Per bucket: the index of the edge that holds the bucket's first
         /// value, with bit 31 set when that edge starts there; after a
         /// node's buckets, its last edge. Bucket k spans the edges from
@@ -96,13 +102,14 @@ public enum TableEmitter {
 
         /// Bytes in `.rodata`, padding included.
         var bytes: Int {
-            Layout.padded(shifts.count) * 8 + Layout.padded(buckets.count) * 4
+            Layout.padded(buckets.count) * 4
                 + Layout.padded(lows.count) * ((steps > 0 ? width : 0) + 4)
         }
 
-        /// Fills the arrays with the nodes' edges and buckets: the fewest
-        /// search steps for which the buckets stay within the budget.
-        mutating func fill(_ nodeEdges: [[DecisionTree.Edge]], options: Options, word: (DecisionTree.Target) -> UInt32) {
+        /// Fills the arrays with the nodes' lower bounds and buckets (the
+        /// fewest search steps for which the buckets stay within the budget);
+        /// targets come later, once every field's buckets are placed.
+        mutating func fill(_ nodeEdges: [[DecisionTree.Edge]], options: Options) {
             let edgeCount = nodeEdges.reduce(0) { $0 + $1.count }
             let budget = options.bucketsPerEdge * edgeCount + options.spareBuckets
             // No buckets (one per node): the fallback when nothing fits.
@@ -124,14 +131,11 @@ public enum TableEmitter {
             }
             for (edges, b) in zip(nodeEdges, chosen) {
                 let first = UInt32(lows.count)
-                for e in edges {
-                    lows.append(e.lo)
-                    targets.append(word(e.target))
-                }
+                lows += edges.map(\.lo)
                 let marks = FieldTable.marks(edges, bits: b, width: bits)
                 steps = max(steps, FieldTable.steps(marks))
                 bucketStarts.append(UInt32(buckets.count))
-                shifts.append(UInt32(bits - b))
+                bucketBits.append(UInt32(b))
                 buckets += marks.map { (first + UInt32($0.edge)) | ($0.starts ? 1 << 31 : 0) }
             }
         }
@@ -189,11 +193,18 @@ public enum TableEmitter {
                 slot[n] = (t, tables[t].nodes.count)
                 tables[t].nodes.append(n)
             }
+            for t in tables.indices {
+                tables[t].fill(tables[t].nodes.map { tree.nodes[$0].edges }, options: options)
+                precondition(tables[t].buckets.count <= 1 << TableEmitter.bucketBitsShift,
+                             "more buckets than a target word can address")
+            }
             func word(_ target: DecisionTree.Target) -> UInt32 {
                 switch target {
                 case .node(let n):
                     let s = slot[n]!
-                    return UInt32(s.table + 1) << TableEmitter.tagShift | UInt32(s.index)
+                    return UInt32(s.table + 1) << TableEmitter.tagShift
+                        | tables[s.table].bucketBits[s.index] << TableEmitter.bucketBitsShift
+                        | tables[s.table].bucketStarts[s.index]
                 case .leaf(nil):
                     return 0
                 case .leaf(let r?):
@@ -201,7 +212,8 @@ public enum TableEmitter {
                 }
             }
             for t in tables.indices {
-                tables[t].fill(tables[t].nodes.map { tree.nodes[$0].edges }, options: options, word: word)
+                let targets = tables[t].nodes.flatMap { tree.nodes[$0].edges.map { word($0.target) } }
+                tables[t].targets = targets
             }
             fields = tables.filter { !$0.nodes.isEmpty }
             root = word(tree.root)
@@ -240,14 +252,11 @@ public enum TableEmitter {
                          + "\(layout.fields.reduce(0) { $0 + $1.lows.count }) edges, \(layout.bytes) bytes.")
             }
         }
-        out.line(" * A target word: field position + 1 in bits 29-31 and a node index below,")
-        out.line(" * or 0 there and an action number below (0: no rule).")
+        out.line(" * A target word: field position + 1 in bits 29-31, the node's bucket bits b")
+        out.line(" * in bits 24-28 (the value's top b bits pick its bucket) and its first bucket")
+        out.line(" * in sf_<field>_bucket below; or 0 in bits 29-31 and an action number below")
+        out.line(" * (0: no rule).")
         out.line(" */")
-        out.line("struct sf_node {")
-        out.line("\t__u32 buckets;\t/* first bucket in sf_<field>_bucket */")
-        out.line("\t__u32 shift;\t/* value >> shift: the bucket */")
-        out.line("};")
-        out.line()
         if layouts.contains(where: { $0.fields.contains { $0.steps > 0 } }) {
             out.line("/*")
             out.line(" * All ones when bound <= v, else 0 (both below 2^32): the high half of a")
@@ -287,9 +296,6 @@ public enum TableEmitter {
     private static func emitGroup(_ layout: Layout, prefix: String, function: String, into out: inout CodePrinter) {
         for f in layout.fields {
             let name = f.field.name
-            emitArray("static const volatile struct sf_node \(prefix)\(name)_node", count: f.shifts.count, into: &out) { i in
-                "{\(f.bucketStarts[i]), \(f.shifts[i])}"
-            }
             emitArray("static const volatile __u32 \(prefix)\(name)_bucket", count: f.buckets.count, into: &out) { i in
                 literal(f.buckets[i], hex: f.buckets[i] >> 31 != 0)
             }
@@ -308,23 +314,21 @@ public enum TableEmitter {
             if !layout.fields.isEmpty {
                 out.line(layout.fields.contains { $0.steps > 0 } ? "__u32 base, n, half, b;" : "__u32 base, b;")
                 out.line("__u64 v;")
-                out.line("const volatile struct sf_node *node;")
                 out.line()
                 out.line("/* Keep clang from folding the root's search into special cases. */")
                 out.line("asm volatile(\"\" : \"+r\"(t));")
             }
             for f in layout.fields {
                 let name = f.field.name
-                let nodeMask = Layout.padded(f.shifts.count) - 1
                 let bucketMask = Layout.padded(f.buckets.count) - 1
                 let edgeMask = Layout.padded(f.lows.count) - 1
                 out.line()
                 out.line("/* \(name): \(f.nodes.count) nodes, \(f.lows.count) edges, \(f.buckets.count) buckets, "
                          + "\(f.steps) search steps */")
                 out.block("if ((t >> \(tagShift)) == \(f.position + 1)) {") { out in
-                    out.line("node = &\(prefix)\(name)_node[t & \(nodeMask)];")
                     out.line("v = pkt->\(name);")
-                    out.line("b = node->buckets + (__u32)(v >> (node->shift & 63));")
+                    out.line("b = (t & 0x\(String((1 << bucketBitsShift) - 1, radix: 16))) "
+                             + "+ (__u32)(v >> ((\(f.bits) - ((t >> \(bucketBitsShift)) & 31)) & 63));")
                     out.line("base = \(prefix)\(name)_bucket[b & \(bucketMask)] & 0x7fffffff;")
                     if f.steps > 0 {
                         out.line("n = \(prefix)\(name)_bucket[(b + 1) & \(bucketMask)];")

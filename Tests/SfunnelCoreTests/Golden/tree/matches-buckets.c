@@ -31,15 +31,12 @@ static __always_inline int sf_apply(struct __sk_buff *skb, const struct sf_pkt *
 /*
  * First match wins, as a decision tree in constant tables (.rodata, frozen
  * at load; see TableEmitter.swift): fields tested in the order
- * proto, dport, saddr, daddr, sport; 14 nodes, 56 edges, 840 bytes.
- * A target word: field position + 1 in bits 29-31 and a node index below,
- * or 0 there and an action number below (0: no rule).
+ * proto, dport, saddr, daddr, sport; 14 nodes, 56 edges, 704 bytes.
+ * A target word: field position + 1 in bits 29-31, the node's bucket bits b
+ * in bits 24-28 (the value's top b bits pick its bucket) and its first bucket
+ * in sf_<field>_bucket below; or 0 in bits 29-31 and an action number below
+ * (0: no rule).
  */
-struct sf_node {
-	__u32 buckets;	/* first bucket in sf_<field>_bucket */
-	__u32 shift;	/* value >> shift: the bucket */
-};
-
 /*
  * All ones when bound <= v, else 0 (both below 2^32): the high half of a
  * 64-bit difference, hidden from clang, which would otherwise see a
@@ -53,10 +50,6 @@ static __always_inline __u32 sf_at_most(__u64 bound, __u64 v)
 	return ~(__u32)(d >> 32);
 }
 
-static const volatile struct sf_node sf_proto_node[1] = {
-	{0, 8},
-};
-
 static const volatile __u32 sf_proto_bucket[2] = {
 	0x80000000, 4,
 };
@@ -66,11 +59,7 @@ static const volatile __u8 sf_proto_lo[8] = {
 };
 
 static const volatile __u32 sf_proto_to[8] = {
-	0x80000000, 0x40000000, 0x80000000, 0x40000001, 0x80000000,
-};
-
-static const volatile struct sf_node sf_dport_node[2] = {
-	{0, 16}, {2, 16},
+	0x80000000, 0x40000000, 0x80000000, 0x40000002, 0x80000000,
 };
 
 static const volatile __u32 sf_dport_bucket[4] = {
@@ -82,12 +71,8 @@ static const volatile __u16 sf_dport_lo[16] = {
 };
 
 static const volatile __u32 sf_dport_to[16] = {
-	0x80000001, 0x80000000, 0x80000001, 0x60000000, 0x80000001, 0x80000002, 0x80000003, 0x80000000,
-	0x60000001, 0x80000000,
-};
-
-static const volatile struct sf_node sf_saddr_node[2] = {
-	{0, 31}, {3, 32},
+	0x80000002, 0x80000000, 0x80000002, 0x61000000, 0x80000002, 0x80000004, 0x80000006, 0x80000000,
+	0x60000003, 0x80000000,
 };
 
 static const volatile __u32 sf_saddr_bucket[8] = {
@@ -99,11 +84,7 @@ static const volatile __u32 sf_saddr_lo[8] = {
 };
 
 static const volatile __u32 sf_saddr_to[8] = {
-	0x80000001, 2, 0x80000001, 2, 0x80000001, 0x80000000, 0x80000004, 0x80000000,
-};
-
-static const volatile struct sf_node sf_daddr_node[8] = {
-	{0, 32}, {2, 32}, {4, 32}, {6, 32}, {8, 32},
+	0x80000002, 2, 0x80000002, 2, 0x80000002, 0x80000000, 0x80000008, 0x80000000,
 };
 
 static const volatile __u32 sf_daddr_bucket[16] = {
@@ -117,12 +98,8 @@ static const volatile __u32 sf_daddr_lo[32] = {
 };
 
 static const volatile __u32 sf_daddr_to[32] = {
-	0, 3, 0, 0xa0000000, 3, 0xa0000000, 0xa0000001, 3, 0xa0000001, 2, 3, 2, 0xa0000002, 0,
-	0xa0000002, 0xa0000003, 0xa0000002,
-};
-
-static const volatile struct sf_node sf_sport_node[4] = {
-	{0, 16}, {2, 16}, {4, 16}, {6, 16},
+	0, 3, 0, 0xa0000000, 3, 0xa0000000, 0xa0000002, 3, 0xa0000002, 2, 3, 2, 0xa0000004, 0,
+	0xa0000004, 0xa0000006, 0xa0000004,
 };
 
 static const volatile __u32 sf_sport_bucket[8] = {
@@ -142,16 +119,14 @@ static __always_inline int sf_classify(const struct sf_pkt *pkt)
 	__u32 t = 0x20000000;
 	__u32 base, n, half, b;
 	__u64 v;
-	const volatile struct sf_node *node;
 
 	/* Keep clang from folding the root's search into special cases. */
 	asm volatile("" : "+r"(t));
 
 	/* proto: 1 nodes, 5 edges, 2 buckets, 3 search steps */
 	if ((t >> 29) == 1) {
-		node = &sf_proto_node[t & 0];
 		v = pkt->proto;
-		b = node->buckets + (__u32)(v >> (node->shift & 63));
+		b = (t & 0xffffff) + (__u32)(v >> ((8 - ((t >> 24) & 31)) & 63));
 		base = sf_proto_bucket[b & 1] & 0x7fffffff;
 		n = sf_proto_bucket[(b + 1) & 1];
 		n = (n & 0x7fffffff) - (n >> 31) - base + 1;
@@ -169,9 +144,8 @@ static __always_inline int sf_classify(const struct sf_pkt *pkt)
 
 	/* dport: 2 nodes, 10 edges, 4 buckets, 3 search steps */
 	if ((t >> 29) == 2) {
-		node = &sf_dport_node[t & 1];
 		v = pkt->dport;
-		b = node->buckets + (__u32)(v >> (node->shift & 63));
+		b = (t & 0xffffff) + (__u32)(v >> ((16 - ((t >> 24) & 31)) & 63));
 		base = sf_dport_bucket[b & 3] & 0x7fffffff;
 		n = sf_dport_bucket[(b + 1) & 3];
 		n = (n & 0x7fffffff) - (n >> 31) - base + 1;
@@ -189,9 +163,8 @@ static __always_inline int sf_classify(const struct sf_pkt *pkt)
 
 	/* saddr: 2 nodes, 8 edges, 5 buckets, 2 search steps */
 	if ((t >> 29) == 3) {
-		node = &sf_saddr_node[t & 1];
 		v = pkt->saddr;
-		b = node->buckets + (__u32)(v >> (node->shift & 63));
+		b = (t & 0xffffff) + (__u32)(v >> ((32 - ((t >> 24) & 31)) & 63));
 		base = sf_saddr_bucket[b & 7] & 0x7fffffff;
 		n = sf_saddr_bucket[(b + 1) & 7];
 		n = (n & 0x7fffffff) - (n >> 31) - base + 1;
@@ -206,9 +179,8 @@ static __always_inline int sf_classify(const struct sf_pkt *pkt)
 
 	/* daddr: 5 nodes, 17 edges, 10 buckets, 3 search steps */
 	if ((t >> 29) == 4) {
-		node = &sf_daddr_node[t & 7];
 		v = pkt->daddr;
-		b = node->buckets + (__u32)(v >> (node->shift & 63));
+		b = (t & 0xffffff) + (__u32)(v >> ((32 - ((t >> 24) & 31)) & 63));
 		base = sf_daddr_bucket[b & 15] & 0x7fffffff;
 		n = sf_daddr_bucket[(b + 1) & 15];
 		n = (n & 0x7fffffff) - (n >> 31) - base + 1;
@@ -226,9 +198,8 @@ static __always_inline int sf_classify(const struct sf_pkt *pkt)
 
 	/* sport: 4 nodes, 16 edges, 8 buckets, 3 search steps */
 	if ((t >> 29) == 5) {
-		node = &sf_sport_node[t & 3];
 		v = pkt->sport;
-		b = node->buckets + (__u32)(v >> (node->shift & 63));
+		b = (t & 0xffffff) + (__u32)(v >> ((16 - ((t >> 24) & 31)) & 63));
 		base = sf_sport_bucket[b & 7] & 0x7fffffff;
 		n = sf_sport_bucket[(b + 1) & 7];
 		n = (n & 0x7fffffff) - (n >> 31) - base + 1;
