@@ -56,11 +56,14 @@ public struct RandomRulesets {
         return negated + item(address: address)
     }
 
-    public mutating func rule() -> String {
-        var parts = ["ip"]
+    public mutating func rule() -> String { rule(ip6: false) }
+
+    /// An `ip` rule, or an `ip6` one (addresses from `element6`, and `encap ip` among the actions).
+    mutating func rule(ip6: Bool) -> String {
+        var parts = [ip6 ? "ip6" : "ip"]
         let proto: String? = chance(25) ? nil : pick(["tcp", "udp"])
-        if chance(50) { parts.append("saddr " + element(address: true)) }
-        if chance(40) { parts.append("daddr " + element(address: true)) }
+        if chance(50) { parts.append("saddr " + (ip6 ? element6() : element(address: true))) }
+        if chance(40) { parts.append("daddr " + (ip6 ? element6() : element(address: true))) }
         if let proto {
             parts.append(proto)
             if chance(50) { parts.append("dport " + element(address: false)) }
@@ -69,6 +72,7 @@ public struct RandomRulesets {
         var actions = ["accept", "drop"]
         if proto != nil {
             actions += ["funnel tcp sport 540 dport 179", "funnel udp sport 1 dport 4789", "unfunnel udp", "unfunnel tcp"]
+            if ip6 { actions.append("funnel udp sport 2 dport 4790 encap ip") }
         }
         return parts.joined(separator: " ") + " actions " + pick(actions)
     }

@@ -36,23 +36,7 @@ extension RandomRulesets {
         return negated + prefix6()
     }
 
-    public mutating func rule6() -> String {
-        var parts = ["ip6"]
-        let proto: String? = chance(25) ? nil : pick(["tcp", "udp"])
-        if chance(50) { parts.append("saddr " + element6()) }
-        if chance(40) { parts.append("daddr " + element6()) }
-        if let proto {
-            parts.append(proto)
-            if chance(50) { parts.append("dport " + element(address: false)) }
-            if chance(30) { parts.append("sport " + element(address: false)) }
-        }
-        var actions = ["accept", "drop"]
-        if proto != nil {
-            actions += ["funnel tcp sport 540 dport 179", "funnel udp sport 1 dport 4789", "unfunnel udp",
-                        "unfunnel tcp", "funnel udp sport 2 dport 4790 encap ip"]
-        }
-        return parts.joined(separator: " ") + " actions " + pick(actions)
-    }
+    public mutating func rule6() -> String { rule(ip6: true) }
 
     /// IPv4 and IPv6 rules interleaved, about half of each.
     public mutating func mixedRuleset(count: Int) -> String {
