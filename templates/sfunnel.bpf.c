@@ -375,6 +375,41 @@ static __always_inline int sf_clamp_tcp(struct __sk_buff *skb, const struct sf_p
 }
 
 /*
+ * Write a funnel header (wire-format.md) at `off` into room already made,
+ * with its checksum: `sum` holds everything else the checksum covers (outer
+ * pseudo-header and what the inner segment sums to).
+ */
+static __always_inline int sf_store_funnel_hdr(struct __sk_buff *skb, __u32 off, __u8 fproto,
+					       __u16 sport, __u16 dport, __u16 outer_len, __u64 sum)
+{
+	__be16 h[10] = {};
+	__u32 hlen = fproto == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN;
+	__u16 check;
+	int i;
+
+	h[0] = bpf_htons(sport);
+	h[1] = bpf_htons(dport);
+	if (fproto == IPPROTO_TCP) {
+		h[2] = bpf_htons(0xCAFE);	/* sequence number */
+		h[3] = bpf_htons(0xBABE);
+		h[4] = bpf_htons(0xBABE);	/* acknowledgment number */
+		h[5] = bpf_htons(0xCAFE);
+		h[6] = bpf_htons(0x5002);	/* data offset 5, SYN */
+		h[7] = bpf_htons(1024);		/* window */
+	} else {
+		h[2] = bpf_htons(outer_len);
+	}
+	for (i = 0; i < 10; i++)
+		sum += h[i];
+	check = (__u16)~sf_fold(sum);
+	if (fproto == IPPROTO_TCP)
+		h[8] = check;
+	else
+		h[3] = check ? check : 0xffff;	/* 0 would mean "no checksum" */
+	return bpf_skb_store_bytes(skb, off, h, hlen, BPF_F_RECOMPUTE_CSUM);
+}
+
+/*
  * Funnel (wire-format.md): insert a `fproto` header between the IPv4 header
  * and the packet's own L4 header.
  *
@@ -393,7 +428,6 @@ static __always_inline __attribute__((unused)) int sf_funnel(struct __sk_buff *s
 	__u32 inner_csum = inner_off + (pkt->proto == IPPROTO_TCP ? SF_TCP_CHECK : SF_UDP_CHECK);
 	__u32 outer_len = pkt->l4_len + hlen;
 	int udp_no_csum = 0;
-	void *data, *data_end;
 	__u32 mtu;
 	__u64 sum;
 
@@ -443,37 +477,8 @@ static __always_inline __attribute__((unused)) int sf_funnel(struct __sk_buff *s
 		sum += (__u16)~sf_fold(bpf_htons(pkt->proto) + bpf_htons(pkt->l4_len));
 	}
 
-	data = (void *)(long)skb->data;
-	data_end = (void *)(long)skb->data_end;
-	if (fproto == IPPROTO_TCP) {
-		struct tcphdr *tcp = data + SF_L4_OFF;
-
-		if ((void *)(tcp + 1) > data_end)
-			return TC_ACT_SHOT;
-		__builtin_memset(tcp, 0, sizeof(*tcp));
-		tcp->source = bpf_htons(sport);
-		tcp->dest = bpf_htons(dport);
-		tcp->seq = bpf_htonl(0xCAFEBABE);
-		tcp->ack_seq = bpf_htonl(0xBABECAFE);
-		tcp->doff = 5;
-		tcp->syn = 1;
-		tcp->window = bpf_htons(1024);
-		sum += tcp->source + tcp->dest + sf_sum32(tcp->seq) + sf_sum32(tcp->ack_seq) +
-		       ((__u16 *)tcp)[6] + tcp->window;
-		tcp->check = (__u16)~sf_fold(sum);
-	} else {
-		struct udphdr *udp = data + SF_L4_OFF;
-		__u16 check;
-
-		if ((void *)(udp + 1) > data_end)
-			return TC_ACT_SHOT;
-		udp->source = bpf_htons(sport);
-		udp->dest = bpf_htons(dport);
-		udp->len = bpf_htons(outer_len);
-		sum += udp->source + udp->dest + udp->len;
-		check = (__u16)~sf_fold(sum);
-		udp->check = check ? check : 0xffff;
-	}
+	if (sf_store_funnel_hdr(skb, SF_L4_OFF, fproto, sport, dport, outer_len, sum) < 0)
+		return TC_ACT_SHOT;
 	/* The flow hash was computed over the old headers. */
 	bpf_set_hash_invalid(skb);
 	return TC_ACT_OK;
@@ -744,40 +749,6 @@ static __always_inline int sf_set_ip6_proto_len(struct __sk_buff *skb, __u8 prot
 				   BPF_F_RECOMPUTE_CSUM);
 }
 
-/*
- * Write a funnel header (wire-format.md) at `off` into room already made,
- * with its checksum: `sum` holds everything else the checksum covers (outer
- * pseudo-header and what the inner segment sums to).
- */
-static __always_inline int sf_store_funnel_hdr(struct __sk_buff *skb, __u32 off, __u8 fproto,
-					       __u16 sport, __u16 dport, __u16 outer_len, __u64 sum)
-{
-	__be16 h[10] = {};
-	__u32 hlen = fproto == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN;
-	__u16 check;
-	int i;
-
-	h[0] = bpf_htons(sport);
-	h[1] = bpf_htons(dport);
-	if (fproto == IPPROTO_TCP) {
-		h[2] = bpf_htons(0xCAFE);	/* sequence number */
-		h[3] = bpf_htons(0xBABE);
-		h[4] = bpf_htons(0xBABE);	/* acknowledgment number */
-		h[5] = bpf_htons(0xCAFE);
-		h[6] = bpf_htons(0x5002);	/* data offset 5, SYN */
-		h[7] = bpf_htons(1024);		/* window */
-	} else {
-		h[2] = bpf_htons(outer_len);
-	}
-	for (i = 0; i < 10; i++)
-		sum += h[i];
-	check = (__u16)~sf_fold(sum);
-	if (fproto == IPPROTO_TCP)
-		h[8] = check;
-	else
-		h[3] = check ? check : 0xffff;	/* 0 would mean "no checksum" */
-	return bpf_skb_store_bytes(skb, off, h, hlen, BPF_F_RECOMPUTE_CSUM);
-}
 
 /* sf_clamp_tcp after a 40-byte IPv6 header: MSS at most MTU - 60 - growth. */
 static __always_inline int sf_clamp_tcp6(struct __sk_buff *skb, const struct sf_pkt6 *pkt,
