@@ -90,8 +90,8 @@ struct Compile: ParsableCommand {
             return dot ? printer.dot() : "# form: \(plan.summary)\n" + printer.text()
         case .tableGroups(let trees, _):
             // One tree per group, in the order they are asked.
+            if dot { return TreePrinter.groupsDot(trees, ruleset: ruleset, source: file) }
             let printers = trees.map { TreePrinter(tree: $0, ruleset: ruleset, source: file) }
-            if dot { return printers.map { $0.dot() }.joined() }
             return "# form: \(plan.summary)\n"
                 + printers.enumerated().map { "# group \($0.offset)\n" + $0.element.text() }.joined()
         case .linear:

@@ -16,6 +16,8 @@ struct TreeGoldenTests {
         /// budget gives ports a bucket per value: too long for a golden file).
         case tables
         case bucketTables
+        /// Trees for groups of two consecutive rules, as one graph.
+        case groupsDot
     }
 
     /// (ruleset, leaves, output, golden file under Golden/tree)
@@ -26,6 +28,7 @@ struct TreeGoldenTests {
         ("Tests/SfunnelCoreTests/Golden/codegen/matches.rules", .rule, .text, "matches-rules.tree"),
         ("Tests/SfunnelCoreTests/Golden/tree/negation.rules", .rule, .text, "negation.tree"),
         ("Tests/SfunnelCoreTests/Golden/tree/negation.rules", .action, .dot, "negation.dot"),
+        ("Tests/SfunnelCoreTests/Golden/codegen/matches.rules", .rule, .groupsDot, "matches-groups.dot"),
         ("Tests/SfunnelCoreTests/Golden/codegen/matches.rules", .action, .c, "matches-tree.c"),
         ("Tests/SfunnelCoreTests/Golden/codegen/matches.rules", .action, .tables, "matches-tables.c"),
         ("Tests/SfunnelCoreTests/Golden/codegen/matches.rules", .action, .bucketTables, "matches-buckets.c"),
@@ -47,6 +50,9 @@ struct TreeGoldenTests {
         case .bucketTables:
             text = TableEmitter.emitRules(ruleset, tree: tree, source: file,
                                           options: .init(bucketsPerEdge: 2, spareBuckets: 0))
+        case .groupsDot:
+            let groups = try #require(TreeBuilder.buildGroups(ruleset, options: .init(leafMode: mode), groupSize: 2))
+            text = TreePrinter.groupsDot(groups, ruleset: ruleset, source: file)
         }
         try Golden.check(text, against: Self.root.appendingPathComponent("Golden/tree/\(golden)"))
     }

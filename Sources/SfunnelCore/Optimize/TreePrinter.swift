@@ -42,20 +42,55 @@ public struct TreePrinter {
     }
 
     public func dot() -> String {
+        Self.digraph(body(prefix: "", indent: "\t", noMatch: nil))
+    }
+
+    /// The trees of groups of consecutive rules (`TreeBuilder.buildGroups`)
+    /// as one graph: a cluster per group, in the order they are asked, each
+    /// group's "no match" leading to the next group's root.
+    public static func groupsDot(_ trees: [DecisionTree], ruleset: Ruleset, source: SourceFile) -> String {
+        func entry(_ k: Int) -> String { "g\(k)_" + (trees[k].reachableNodes.isEmpty ? "root" : "n0") }
+        var out = ""
+        for (k, tree) in trees.enumerated() {
+            let printer = TreePrinter(tree: tree, ruleset: ruleset, source: source)
+            let next = k + 1 < trees.count ? entry(k + 1) : nil
+            out += "\tsubgraph cluster_g\(k) {\n"
+            out += "\t\tlabel=\"group \(k)\";\n"
+            if tree.reachableNodes.isEmpty, case .leaf(let r) = tree.root {
+                // A group that tests nothing: one box for its answer.
+                if r == nil, let next {
+                    out += "\t\tg\(k)_root [shape=point];\n\t\tg\(k)_root -> \(next);\n"
+                } else {
+                    out += "\t\tg\(k)_root [shape=box, label=\"\(dotSafe(printer.leafLabel(r)))\"];\n"
+                }
+            } else {
+                out += printer.body(prefix: "g\(k)_", indent: "\t\t", noMatch: next)
+            }
+            out += "\t}\n"
+        }
+        return digraph(out)
+    }
+
+    private static func digraph(_ body: String) -> String {
+        "digraph sfunnel {\n\trankdir=LR;\n\tnode [fontname=\"monospace\"];\n" + body + "}\n"
+    }
+
+    /// Nodes, leaves and edges, named with `prefix`. With `noMatch`, the
+    /// "no match" leaf is not drawn: its edges go to that node instead.
+    private func body(prefix: String, indent: String, noMatch: String?) -> String {
         let (order, number) = numbering
-        var out = "digraph sfunnel {\n"
-        out += "\trankdir=LR;\n"
-        out += "\tnode [fontname=\"monospace\"];\n"
+        var out = ""
         var leaves: [Int?] = []
         func leafName(_ rule: Int?) -> String {
+            if rule == nil, let noMatch { return noMatch }
             if !leaves.contains(rule) { leaves.append(rule) }
-            return rule.map { "r\($0 + 1)" } ?? "none"
+            return prefix + (rule.map { "r\($0 + 1)" } ?? "none")
         }
         if order.isEmpty {
             if case .leaf(let r) = tree.root { _ = leafName(r) }
         }
         for n in order {
-            out += "\tn\(number[n]!) [shape=ellipse, label=\"\(tree.nodes[n].field.name)\"];\n"
+            out += "\(indent)\(prefix)n\(number[n]!) [shape=ellipse, label=\"\(tree.nodes[n].field.name)\"];\n"
         }
         var lines: [String] = []
         for n in order {
@@ -63,18 +98,16 @@ public struct TreePrinter {
             for edge in node.edges {
                 let to: String
                 switch edge.target {
-                case .node(let c): to = "n\(number[c]!)"
+                case .node(let c): to = "\(prefix)n\(number[c]!)"
                 case .leaf(let r): to = leafName(r)
                 }
-                lines.append("\tn\(number[n]!) -> \(to) [label=\"\(values(edge.lo, edge.hi, node.field))\"];\n")
+                lines.append("\(indent)\(prefix)n\(number[n]!) -> \(to) [label=\"\(values(edge.lo, edge.hi, node.field))\"];\n")
             }
         }
         for r in leaves {
-            out += "\t\(r.map { "r\($0 + 1)" } ?? "none") [shape=box, label=\"\(dotSafe(leafLabel(r)))\"];\n"
+            out += "\(indent)\(prefix)\(r.map { "r\($0 + 1)" } ?? "none") [shape=box, label=\"\(Self.dotSafe(leafLabel(r)))\"];\n"
         }
-        out += lines.joined()
-        out += "}\n"
-        return out
+        return out + lines.joined()
     }
 
     private func describe(_ target: DecisionTree.Target, _ number: [Int: Int]) -> String {
@@ -86,7 +119,7 @@ public struct TreePrinter {
 
     /// With `.rule` leaves, the rule and its line; with `.action` leaves
     /// only the action (several rules may lead there).
-    private func leafLabel(_ rule: Int?) -> String {
+    fileprivate func leafLabel(_ rule: Int?) -> String {
         guard let rule else { return "no match" }
         let action = CEmitter.describe(ruleset.rules[rule].action.value)
         guard tree.leafMode == .rule else { return action }
@@ -94,7 +127,7 @@ public struct TreePrinter {
         return "rule \(rule + 1) (line \(line)): \(action)"
     }
 
-    private func dotSafe(_ s: String) -> String {
+    fileprivate static func dotSafe(_ s: String) -> String {
         s.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"")
     }
 
