@@ -214,30 +214,46 @@ static __always_inline int sf_parse_ipv4(struct __sk_buff *skb, struct sf_pkt *p
 }
 
 /*
- * Rewrite the IPv4 header's protocol and total length, keeping its checksum
- * right incrementally (a header that arrived with a bad checksum stays bad).
+ * The program writes packet bytes only through helpers, never directly: a
+ * tc program with a direct packet write gets a prologue from the verifier
+ * (is the skb cloned? then unclone it) that runs for every packet, funneled
+ * or not. The IPv4 header is rewritten with one bpf_skb_store_bytes and a
+ * checksum computed here, instead of two bpf_l3_csum_replace calls: helper
+ * calls are what a funnel's work is mostly made of.
  */
+
+/*
+ * `hdr` (the IPv4 header, on the stack) with protocol `proto` and total
+ * length `tot_len`, its checksum updated incrementally (RFC 1624: a header
+ * that arrived with a bad checksum stays bad).
+ */
+static __always_inline void sf_ip_set_proto_len(struct iphdr *hdr, __u8 proto, __u16 tot_len)
+{
+	/* TTL and protocol share one 16-bit word of the checksum. */
+	__u16 old_len = hdr->tot_len, old_word = *(__u16 *)&hdr->ttl;
+	__u64 sum;
+
+	hdr->protocol = proto;
+	hdr->tot_len = bpf_htons(tot_len);
+	sum = (__u16)~hdr->check + (__u16)~old_len + hdr->tot_len +
+	      (__u16)~old_word + *(__u16 *)&hdr->ttl;
+	hdr->check = (__u16)~sf_fold(sum);
+}
+
+/* Rewrite the packet's IPv4 protocol and total length (above): one store. */
 static __always_inline int sf_set_ip_proto_len(struct __sk_buff *skb, __u8 proto, __u16 tot_len)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
 	struct iphdr *ip = data + SF_IP_OFF;
-	__u32 csum_off = SF_IP_OFF + offsetof(struct iphdr, check);
-	__be16 old_len, new_len;
-	__u16 old_word, new_word;
+	struct iphdr hdr;
 
 	if ((void *)(ip + 1) > data_end)
 		return -1;
-	old_len = ip->tot_len;
-	new_len = bpf_htons(tot_len);
-	/* TTL and protocol share one 16-bit word of the checksum. */
-	old_word = *(__u16 *)&ip->ttl;
-	ip->protocol = proto;
-	new_word = *(__u16 *)&ip->ttl;
-	ip->tot_len = new_len;
-	if (bpf_l3_csum_replace(skb, csum_off, old_len, new_len, sizeof(__u16)) < 0)
-		return -1;
-	return bpf_l3_csum_replace(skb, csum_off, old_word, new_word, sizeof(__u16));
+	hdr = *ip;
+	sf_ip_set_proto_len(&hdr, proto, tot_len);
+	/* Up to the checksum; the addresses stay. The header's sum is unchanged. */
+	return bpf_skb_store_bytes(skb, SF_IP_OFF, &hdr, offsetof(struct iphdr, saddr), 0);
 }
 
 /*
@@ -538,8 +554,11 @@ static __always_inline __attribute__((unused)) int sf_funnel_ip(struct __sk_buff
 	const __u32 hlen = sizeof(struct iphdr) + SF_UDP_HLEN;
 	__u32 inner_len = pkt->l4_len + sizeof(struct iphdr);
 	void *data, *data_end;
-	struct iphdr *outer, *inner;
-	struct udphdr *udp;
+	struct iphdr *inner;
+	struct {
+		struct iphdr ip;
+		struct udphdr udp;
+	} outer;
 	__u32 mtu;
 
 	if (inner_len + hlen > 0xffff)
@@ -553,18 +572,17 @@ static __always_inline __attribute__((unused)) int sf_funnel_ip(struct __sk_buff
 		return TC_ACT_SHOT;
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
-	outer = data + SF_IP_OFF;
-	udp = (void *)(outer + 1);
-	inner = (void *)(udp + 1);
+	inner = data + SF_IP_OFF + hlen;
 	if ((void *)(inner + 1) > data_end)
 		return TC_ACT_SHOT;
-	*outer = *inner;
-	udp->source = bpf_htons(sport);
-	udp->dest = bpf_htons(dport);
-	udp->len = bpf_htons(inner_len + SF_UDP_HLEN);
-	udp->check = 0;
-	/* The copy's checksum is the inner one; update it for protocol and length. */
-	if (sf_set_ip_proto_len(skb, IPPROTO_UDP, inner_len + hlen) < 0)
+	/* The outer IPv4 header is a copy of the inner one, its checksum updated. */
+	outer.ip = *inner;
+	sf_ip_set_proto_len(&outer.ip, IPPROTO_UDP, inner_len + hlen);
+	outer.udp.source = bpf_htons(sport);
+	outer.udp.dest = bpf_htons(dport);
+	outer.udp.len = bpf_htons(inner_len + SF_UDP_HLEN);
+	outer.udp.check = 0;
+	if (bpf_skb_store_bytes(skb, SF_IP_OFF, &outer, sizeof(outer), 0) < 0)
 		return TC_ACT_SHOT;
 	bpf_set_hash_invalid(skb);
 	return TC_ACT_OK;
