@@ -11,20 +11,34 @@ struct TreeKernelTests {
     /// default only large trees get them), with the default buckets (small
     /// rulesets: mostly one bucket per value), few buckets (search within a
     /// bucket) and none (binary searches only); and tables for groups of 3
-    /// rules asked in order (what a ruleset no single tree fits gets).
-    @Test(arguments: [(TreeForm.code, nil, nil, UInt64(0x6e_7ee)), (.table, nil, nil, 0x7ab_1e5),
-                      (.table, TableEmitter.Options(bucketsPerEdge: 2, spareBuckets: 0), nil, 0xb0c_4e7),
-                      (.table, TableEmitter.Options.noBuckets, nil, 0x5ea_4c4),
-                      (.table, nil, 3, 0x6a0_0b5)])
+    /// rules asked in order (what a ruleset no single tree fits gets). Code
+    /// also split into functions of a few edges (`TreeEmitter.split`; by
+    /// default only large trees are).
+    @Test(arguments: [(TreeForm.code, nil, nil, nil, UInt64(0x6e_7ee)),
+                      (.code, nil, nil, TreeEmitter.SplitLimits(functionEdges: 12, maxCopies: 100), 0x5b1_17),
+                      (.table, nil, nil, nil, 0x7ab_1e5),
+                      (.table, TableEmitter.Options(bucketsPerEdge: 2, spareBuckets: 0), nil, nil, 0xb0c_4e7),
+                      (.table, TableEmitter.Options.noBuckets, nil, nil, 0x5ea_4c4),
+                      (.table, nil, 3, nil, 0x6a0_0b5)])
     func compiledTreeAgreesWithInterpreter(form: TreeForm, tables: TableEmitter.Options?, groupSize: Int?,
-                                           seed: UInt64) throws {
+                                           split: TreeEmitter.SplitLimits?, seed: UInt64) throws {
         var gen = RandomRulesets(seed: seed)
         var disagreements: [String] = []
         var packets = 0
+        var splitRounds = 0
         for round in 0..<16 {
             let text = gen.ruleset(count: 4 + round * 3)
-            let program = try KernelSupport.load(rules: text, strategy: .tree, form: form, tables: tables,
-                                                 groupSize: groupSize)
+            let program = try TreeEmitter.$splitLimits.withValue(split) {
+                try KernelSupport.load(rules: text, strategy: .tree, form: form, tables: tables, groupSize: groupSize)
+            }
+            if let split {
+                // How many programs really are split (some trees do not fit the limits).
+                let tree = try #require(CEmitter.plan(program.ruleset, strategy: .tree, form: form).tree)
+                let c = TreeEmitter.$splitLimits.withValue(split) {
+                    TreeEmitter.emitRules(program.ruleset, tree: tree, source: SourceFile(name: "fixture.rules", text: text))
+                }
+                if c.contains("__attribute__((noinline)) int sf_node") { splitRounds += 1 }
+            }
             let plan = CEmitter.plan(program.ruleset, strategy: .tree, form: form)
             switch (form, plan) {
             case (.code, .tree), (.table, .table): break
@@ -45,6 +59,7 @@ struct TreeKernelTests {
             }
         }
         #expect(packets == 640)
+        if split != nil { #expect(splitRounds >= 10) }
         #expect(disagreements.isEmpty, "\(disagreements.joined(separator: "\n---\n"))")
     }
 }

@@ -118,3 +118,51 @@ func groupTreesAgreeWithInterpreter(_ mode: DecisionTree.LeafMode) throws {
     #expect(cases >= 1200)
     #expect(disagreements.isEmpty, "\(disagreements.joined(separator: "\n---\n"))")
 }
+
+/// `TreeEmitter.split` (large trees as several functions): the split tree
+/// decides every packet as the tree does, and its parts have the shape the
+/// emitter relies on.
+struct TreeSplitTests {
+    @Test func splitTreeAgreesAndPartsAreClosed() throws {
+        var gen = RandomRulesets(seed: 0x5b1_17)
+        var splits = 0
+        var disagreements: [String] = []
+        for round in 0..<60 {
+            let text = gen.ruleset(count: 10 + round)
+            let ruleset = TreeDifferentialTests.load(text)
+            let tree = try #require(TreeBuilder.build(ruleset, options: .init(leafMode: .rule)))
+            let limit = 8 + round % 5 * 8
+            let maxCopies = round % 2 == 0 ? 100 : TreeEmitter.maxCopies
+            let (split, parts) = TreeEmitter.$splitLimits.withValue(.init(functionEdges: limit, maxCopies: maxCopies)) {
+                TreeEmitter.split(tree)
+            }
+            guard parts.count > 1 else {
+                #expect(split == tree)
+                continue
+            }
+            splits += 1
+            let owner = Dictionary(uniqueKeysWithValues: parts.dropFirst().enumerated().map { ($1[0], $0 + 1) })
+            for (i, part) in parts.enumerated() {
+                #expect(Set(part).count == part.count)
+                if i > 0 { #expect(owner[part[0]] == i) }
+                for n in part {
+                    for case .node(let c) in split.nodes[n].edges.map(\.target) {
+                        // Inside a function every child is in it; only sf_classify calls.
+                        #expect(part.contains(c) || (i == 0 && owner[c] != nil))
+                    }
+                }
+            }
+            #expect(parts.count - 1 <= TreeEmitter.maxFunctions)
+            #expect(Double(parts.joined().reduce(0) { $0 + split.nodes[$1].edges.count })
+                    <= Double(tree.edgeCount) * maxCopies)
+            for _ in 0..<40 {
+                let p = gen.packet()
+                if split.evaluate(p) != tree.evaluate(p), disagreements.count < 5 {
+                    disagreements.append("\(p) (limit \(limit)):\n\(text)")
+                }
+            }
+        }
+        #expect(splits >= 20)
+        #expect(disagreements.isEmpty, "\(disagreements.joined(separator: "\n---\n"))")
+    }
+}

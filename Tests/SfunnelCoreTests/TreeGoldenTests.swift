@@ -77,7 +77,7 @@ struct TreeGoldenTests {
     /// Small trees are code, large ones tables; either can be forced.
     @Test func formFollowsSize() throws {
         var lines = ""
-        for i in 0..<7000 { lines += "ip saddr 10.\(i / 256).\(i % 256).0/24 udp dport \(1000 + i) actions \(i % 2 == 0 ? "accept" : "drop")\n" }
+        for i in 0..<14000 { lines += "ip saddr 10.\(i / 256).\(i % 256).0/24 udp dport \(1000 + i) actions \(i % 2 == 0 ? "accept" : "drop")\n" }
         let big = Frontend.load(SourceFile(name: "big.rules", text: lines)).ruleset
         let small = Frontend.load(SourceFile(name: "s.rules", text: "ip udp dport 1 actions accept\n")).ruleset
         let bigPlan = CEmitter.plan(big, strategy: .tree)

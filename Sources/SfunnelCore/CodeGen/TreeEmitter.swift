@@ -1,14 +1,20 @@
 /// Emits `sf_classify` as a decision tree (see `DecisionTree`).
 ///
-/// One function: inlined for trees of up to `inlineEdges` edges, a global
-/// function (verified once, with BTF) above. Each reachable node is a
+/// One function for trees of up to `functionEdges` edges (inlined up to
+/// `inlineEdges`, else global); larger ones are split (`split`) where
+/// the limits allow: the nodes near the root stay in `sf_classify`,
+/// and each run of their edges leading to subtrees of up to about
+/// `functionEdges` edges becomes a global function (verified once, with
+/// BTF) holding everything below, so a packet makes at most one call. Each
+/// reachable node is a
 /// block: it reads its field afresh through `SF_FIELD` into `v`, then
 /// binary-searches the edges' lower bounds with `<` (a `switch` where a run
 /// of edges is single values around one common target; one unsigned range
 /// test `v - lo <= hi - lo` for one interval inside a common surrounding,
 /// the typical prefix node), and ends in a
 /// `goto` to the child's block or to the shared `return` of an action. Shared
-/// subtrees are one block reached by several `goto`s.
+/// subtrees are one block reached by several `goto`s (within a function;
+/// a subtree below two functions' roots is copied into both).
 ///
 /// Why the verifier walks it in about its size: within a block, the search
 /// is a tree, each instruction reached by one path; between blocks, `v` is
@@ -21,22 +27,23 @@ public enum TreeEmitter {
 
     static func needsV4(_ tree: DecisionTree) -> Bool { tree.edgeCount > v4Edges }
 
-    /// Up to this many edges `sf_classify` is inlined into the program; above
-    /// it, it is a global function, verified once on its own. Measured here
-    /// (docs/performance.md): a call to a global function costs about 17 ns
-    /// a packet (as much as the whole empty program spends in the kernel's
-    /// test-run loop), but inlined, the verifier's time for large trees
-    /// grows from under a second to over ten (random 10k rules: 0.7 s → 12 s
-    /// for the same processed-instruction count) and clang's by half.
+    /// Up to this many edges `sf_classify` is inlined into the program (of a
+    /// split tree: its own part); above it, it is a global function,
+    /// verified once on its own. Measured here (docs/performance.md): a
+    /// call costs about 10–17 ns a packet (the kernel's return thunk: this
+    /// AMD machine mitigates SRSO with "Safe RET"; static and global
+    /// functions measured the same, random 100: +20 ns for two calls), but
+    /// inlined, the verifier's time for large trees grows from under a
+    /// second to over ten (random 10k rules: 0.7 s → 12 s for the same
+    /// processed-instruction count) and clang's by half.
     static let inlineEdges = 10_000
 
-    static func inlines(_ tree: DecisionTree) -> Bool { tree.edgeCount <= inlineEdges }
-
     /// Larger trees take the table form (`TableEmitter`) unless code is
-    /// forced: see docs/performance.md for the measurements behind it (code
-    /// is about twice as fast per packet on ClassBench-like trees; its
-    /// compile time reaches about 10 s here at 25k edges).
-    public static let maxCodeEdges = 25_000
+    /// forced: code is about twice as fast per packet on ClassBench-like
+    /// trees, and split into functions (`functionEdges`) it compiles in
+    /// about 8–10 s here at 31k–46k edges (ipc1_1k, random 10k; 15–17 s as
+    /// one function).
+    public static let maxCodeEdges = 50_000
 
     /// When no single tree fits: at most this many trees for groups of
     /// consecutive rules (each group costs one more lookup per packet), of
@@ -48,17 +55,176 @@ public enum TreeEmitter {
         let actions = ActionTable(ruleset)
         var out = CodePrinter()
         CEmitter.emitPreamble(ruleset, actions: actions, into: &out)
+        let whole = tree
+        let (tree, parts) = split(whole)
         let order = tree.reachableNodes
         var number: [Int: Int] = [:]
         for (i, n) in order.enumerated() { number[n] = i }
 
+        emitRuleComments(ruleset, source: source, decidedIn: "the tree", into: &out)
+        out.line("/*")
+        out.line(" * First match wins, as a decision tree: fields tested in the order")
+        let wholeOrder = whole.reachableNodes
+        out.line(" * \(tree.order.map(\.name).joined(separator: ", ")); \(wholeOrder.count) nodes, "
+                 + "\(wholeOrder.reduce(0) { $0 + whole.nodes[$1].edges.count }) edges (sfunnelc compile --emit tree).")
+        if parts.count > 1 {
+            out.line(" * Split into sf_classify and \(parts.count - 1) global functions, each verified once; a")
+            out.line(" * packet makes at most one call (a function holds everything below its root).")
+        }
+        out.line(" * Returns the action of the first rule that holds, 0 for none.")
+        out.line(" */")
+        // The functions sf_classify calls, then sf_classify.
+        for part in parts.dropFirst() {
+            emitFunction("__attribute__((noinline)) int sf_node\(number[part[0]]!)(const struct sf_pkt *pkt)",
+                         nodes: part, ruleset, tree: tree, number: number,
+                         actions: actions, source: source, into: &out)
+            out.line()
+        }
+        let rootEdges = (parts.first ?? []).reduce(0) { $0 + tree.nodes[$1].edges.count }
+        let signature = rootEdges <= inlineEdges ? "static __always_inline int" : "__attribute__((noinline)) int"
+        emitFunction("\(signature) sf_classify(const struct sf_pkt *pkt)", nodes: parts.first ?? [],
+                     ruleset, tree: tree, number: number, actions: actions, source: source, into: &out)
+        return out.text
+    }
+
+    /// Trees of more edges than this are split into functions of about
+    /// this many edges each (`split`): clang's time grows faster than
+    /// linearly with a function's size (3 runs each, medians: ipc1_1k, 31k
+    /// edges, 15.3 s as one function, 10.2 s as 35; random 10k, 46k edges,
+    /// 16.3 s → 9.1 s as 25). fw1_1k (22k edges) does not split: its
+    /// subtrees share so much that copies would exceed `maxCopies`.
+    public static let functionEdges = 2000
+
+    /// At most this many functions (the kernel allows 256 subprograms in
+    /// all): where more would be needed, larger ones.
+    static let maxFunctions = 64
+
+    /// At most this many times the tree's edges in all, copies included:
+    /// where more would be needed, larger functions, or none.
+    static let maxCopies = 1.25
+
+    /// How `split` sizes functions.
+    public struct SplitLimits: Sendable {
+        public var functionEdges: Int
+        public var maxCopies: Double
+
+        public init(functionEdges: Int, maxCopies: Double) {
+            self.functionEdges = functionEdges
+            self.maxCopies = maxCopies
+        }
+    }
+
+    /// Replaces `functionEdges` and `maxCopies` (tests: split small trees).
+    @TaskLocal public static var splitLimits: SplitLimits?
+
+    /// The tree as functions: `parts[0]` the nodes of `sf_classify`, each
+    /// other part a global function, its root first. A function holds every
+    /// node below its root (a node below two functions' roots is copied
+    /// into both), so a packet makes at most one call. Splitting adds
+    /// nodes: a run of a large node's edges becomes a node of its own (a
+    /// function's root) that covers only the run's values, so the tree
+    /// returned replaces `tree`; it decides every packet as `tree` does.
+    static func split(_ tree: DecisionTree) -> (DecisionTree, [[Int]]) {
+        let order = tree.reachableNodes
+        var limit = splitLimits?.functionEdges ?? functionEdges
+        let maxCopies = splitLimits?.maxCopies ?? maxCopies
+        guard case .node = tree.root, tree.edgeCount > limit else { return (tree, order.isEmpty ? [] : [order]) }
+        // Fewer, larger functions where there would be too many, or too
+        // many copies; none where nothing fits.
+        while limit < tree.edgeCount {
+            if let (t, parts) = split(tree, order: order, limit: limit) {
+                let emitted = parts.joined().reduce(0) { (sum: Int, n: Int) in sum + t.nodes[n].edges.count }
+                if Double(emitted) <= Double(tree.edgeCount) * maxCopies { return (t, parts) }
+            }
+            limit *= 2
+        }
+        return (tree, [order])
+    }
+
+    private static func children(_ node: DecisionTree.Node) -> [Int] {
+        var seen = Set<Int>()
+        return node.edges.compactMap {
+            if case .node(let c) = $0.target, seen.insert(c).inserted { return c }
+            return nil
+        }
+    }
+
+    private static func split(_ tree: DecisionTree, order: [Int], limit: Int) -> (DecisionTree, [[Int]])? {
+        // Edges below each node, shared nodes counted once per parent (what
+        // copies cost at most), saturating.
+        var size = [Int](repeating: 0, count: tree.nodes.count)
+        for n in order.sorted() {  // children before parents (DecisionTree.nodes)
+            size[n] = children(tree.nodes[n]).reduce(tree.nodes[n].edges.count) { min($0 + size[$1], 1 << 40) }
+        }
+        guard case .node(let root) = tree.root, size[root] > limit else { return (tree, [order]) }
+        var t = tree
+        var roots: [Int] = []
+        // Nodes with more below them than `limit` stay in sf_classify; runs
+        // of their other edges become functions of up to `limit` edges.
+        for n in order where size[n] > limit {
+            var edges: [DecisionTree.Edge] = []
+            var run: [DecisionTree.Edge] = []
+            var runKids = Set<Int>()
+            var runSize = 0
+            func flush() {
+                if runKids.isEmpty {
+                    edges += run
+                } else {
+                    t.nodes.append(DecisionTree.Node(field: tree.nodes[n].field, edges: run))
+                    roots.append(t.nodes.count - 1)
+                    edges.append(DecisionTree.Edge(lo: run.first!.lo, hi: run.last!.hi, target: .node(t.nodes.count - 1)))
+                }
+                run = []
+                runKids = []
+                runSize = 0
+            }
+            for e in tree.nodes[n].edges {
+                if case .node(let c) = e.target, size[c] > limit {
+                    flush()
+                    edges.append(e)
+                    continue
+                }
+                var s = 1
+                if case .node(let c) = e.target, !runKids.contains(c) { s += size[c] }
+                if runSize + s > limit, !run.isEmpty { flush() }
+                run.append(e)
+                runSize += s
+                if case .node(let c) = e.target { runKids.insert(c) }
+            }
+            flush()
+            t.nodes[n].edges = edges
+            if roots.count > maxFunctions { return nil }
+        }
+        let newOrder = t.reachableNodes
+        var number: [Int: Int] = [:]
+        for (i, n) in newOrder.enumerated() { number[n] = i }
+        let functionRoots = Set(roots)
+        func below(_ f: Int, stopAt: Set<Int>) -> [Int] {
+            var seen: Set<Int> = [f]
+            var stack = [f]
+            while let n = stack.popLast() {
+                for c in children(t.nodes[n]) where !stopAt.contains(c) && seen.insert(c).inserted { stack.append(c) }
+            }
+            return [f] + seen.subtracting([f]).sorted { number[$0]! < number[$1]! }
+        }
+        return (t, [below(root, stopAt: functionRoots)] + roots.map { below($0, stopAt: []) })
+    }
+
+    private static func emitFunction(_ signature: String, nodes: [Int], _ ruleset: Ruleset,
+                                     tree: DecisionTree, number: [Int: Int], actions: ActionTable,
+                                     source: SourceFile, into out: inout CodePrinter) {
+        let members = Set(nodes)
         // Leaves jump to one shared `return` per action (labels a0, a1, …):
         // thousands of `return`s would all feed one exit block, and clang's
         // CFG simplification is quadratic in that (docs/performance.md).
         var usedActions = Set<Int>()
+        var calls = Set<Int>()
         func target(_ t: DecisionTree.Target) -> String {
             switch t {
-            case .node(let n): return "goto n\(number[n]!);"
+            case .node(let n) where members.contains(n): return "goto n\(number[n]!);"
+            case .node(let n):
+                calls.insert(number[n]!)
+                return "goto f\(number[n]!);"
             case .leaf(nil):
                 usedActions.insert(0)
                 return "goto a0;\t/* no rule */"
@@ -76,17 +242,8 @@ public enum TreeEmitter {
             let action = ruleset.rules[r].action.value
             return "return \(actions.index(of: action));\t/* \(CEmitter.describe(action)) */"
         }
-
-        emitRuleComments(ruleset, source: source, decidedIn: "the tree", into: &out)
-        out.line("/*")
-        out.line(" * First match wins, as a decision tree: fields tested in the order")
-        out.line(" * \(tree.order.map(\.name).joined(separator: ", ")); \(order.count) nodes, "
-                 + "\(order.reduce(0) { $0 + tree.nodes[$1].edges.count }) edges (sfunnelc compile --emit tree).")
-        out.line(" * Returns the action of the first rule that holds, 0 for none.")
-        out.line(" */")
-        let signature = inlines(tree) ? "static __always_inline int" : "__attribute__((noinline)) int"
-        out.block("\(signature) sf_classify(const struct sf_pkt *pkt)\n{") { out in
-            if order.isEmpty {
+        out.block("\(signature)\n{") { out in
+            if nodes.isEmpty {
                 // No test needed: every packet gets the same answer.
                 out.line("if (!pkt)")
                 out.indent()
@@ -101,9 +258,9 @@ public enum TreeEmitter {
             out.indent()
             out.line("return 0;")
             out.outdent()
-            for n in order {
+            for n in nodes {
                 let node = tree.nodes[n]
-                if number[n]! != 0 {
+                if n != nodes[0] {
                     out.outdent()
                     out.line("n\(number[n]!):")
                     out.indent()
@@ -114,6 +271,12 @@ public enum TreeEmitter {
                 let hex = node.field == .saddr || node.field == .daddr
                 search(node.edges, 0, node.edges.count - 1, hex: hex, target: target, into: &out)
             }
+            for f in calls.sorted() {
+                out.outdent()
+                out.line("f\(f):")
+                out.indent()
+                out.line("return sf_node\(f)(pkt);")
+            }
             for id in usedActions.sorted() {
                 out.outdent()
                 out.line("a\(id):")
@@ -122,7 +285,6 @@ public enum TreeEmitter {
                          : "return \(id);\t/* \(CEmitter.describe(actions.actions[id - 1])) */")
             }
         }
-        return out.text
     }
 
     /// The rules as comments, in order, before the tree that decides them
