@@ -601,7 +601,7 @@ static __always_inline __attribute__((unused)) int sf_unfunnel_ip(struct __sk_bu
 	__be32 s = bpf_htonl(pkt->saddr), d = bpf_htonl(pkt->daddr);
 	struct iphdr inner;
 	__u32 csum_off = 0;
-	__u64 l4_flags = BPF_F_PSEUDO_HDR | sizeof(__be32);
+	__u64 l4_flags = BPF_F_PSEUDO_HDR;	/* size 0: a precomputed difference */
 
 	if (pkt->l4_len < SF_UDP_HLEN + sizeof(struct iphdr))
 		return TC_ACT_UNSPEC;
@@ -622,18 +622,31 @@ static __always_inline __attribute__((unused)) int sf_unfunnel_ip(struct __sk_bu
 
 	if (bpf_skb_adjust_room(skb, -(__s32)hlen, BPF_ADJ_ROOM_MAC, 0) < 0)
 		return TC_ACT_SHOT;
-	/* The inner header is now at SF_IP_OFF: give it the outer addresses. */
-	if (bpf_skb_store_bytes(skb, SF_IP_OFF + offsetof(struct iphdr, saddr), &s, sizeof(s), 0) < 0 ||
-	    bpf_skb_store_bytes(skb, SF_IP_OFF + offsetof(struct iphdr, daddr), &d, sizeof(d), 0) < 0)
-		return TC_ACT_SHOT;
-	if (bpf_l3_csum_replace(skb, SF_IP_OFF + offsetof(struct iphdr, check), inner.saddr, s, sizeof(s)) < 0 ||
-	    bpf_l3_csum_replace(skb, SF_IP_OFF + offsetof(struct iphdr, check), inner.daddr, d, sizeof(d)) < 0)
-		return TC_ACT_SHOT;
-	if (csum_off &&
-	    (bpf_l4_csum_replace(skb, csum_off, inner.saddr, s, l4_flags) < 0 ||
-	     bpf_l4_csum_replace(skb, csum_off, inner.daddr, d, l4_flags) < 0))
-		return TC_ACT_SHOT;
 	bpf_set_hash_invalid(skb);
+	/* Nothing translated the addresses on the way: the inner packet is ready. */
+	if (inner.saddr == s && inner.daddr == d)
+		return TC_ACT_OK;
+	/*
+	 * The inner header is now at SF_IP_OFF: give it the outer addresses.
+	 * Checksum and addresses are adjacent: one store. The L4 checksum takes
+	 * the address change as one precomputed difference (a 32-bit one's
+	 * complement sum of the old addresses' complements and the new ones).
+	 */
+	{
+		struct {
+			__sum16 check;
+			__be32 saddr, daddr;
+		} __attribute__((packed)) tail = { .saddr = s, .daddr = d };
+		__u64 diff = (__u32)~inner.saddr + (__u64)s + (__u32)~inner.daddr + (__u64)d;
+
+		diff = (diff & 0xffffffff) + (diff >> 32);
+		diff = (diff & 0xffffffff) + (diff >> 32);
+		tail.check = (__u16)~sf_fold((__u16)~inner.check + diff);
+		if (bpf_skb_store_bytes(skb, SF_IP_OFF + offsetof(struct iphdr, check), &tail, sizeof(tail), 0) < 0)
+			return TC_ACT_SHOT;
+		if (csum_off && bpf_l4_csum_replace(skb, csum_off, 0, (__u32)diff, l4_flags) < 0)
+			return TC_ACT_SHOT;
+	}
 	return TC_ACT_OK;
 }
 
