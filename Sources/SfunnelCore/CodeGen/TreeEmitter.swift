@@ -1,7 +1,7 @@
 /// Emits `sf_classify` as a decision tree (see `DecisionTree`).
 ///
-/// One function for trees of up to `functionEdges` edges (inlined up to
-/// `inlineEdges`, else global); larger ones are split (`split`) where
+/// One inlined function for trees of up to `inlineEdges` edges; larger
+/// ones, which need a call anyway, are split (`split`) where
 /// the limits allow: the nodes near the root stay in `sf_classify`,
 /// and each run of their edges leading to subtrees of up to about
 /// `functionEdges` edges becomes a global function (verified once, with
@@ -39,11 +39,14 @@ public enum TreeEmitter {
     static let inlineEdges = 10_000
 
     /// Larger trees take the table form (`TableEmitter`) unless code is
-    /// forced: code is about twice as fast per packet on ClassBench-like
-    /// trees, and split into functions (`functionEdges`) it compiles in
-    /// about 8–10 s here at 31k–46k edges (ipc1_1k, random 10k; 15–17 s as
-    /// one function).
-    public static let maxCodeEdges = 50_000
+    /// forced. Above `inlineEdges` code costs a call per packet; split into
+    /// functions (`functionEdges`) it compiles in about 6–10 s here at
+    /// 31k–46k edges (ipc1_1k, random 10k), but the run in
+    /// docs/performance.md measured random 10k (46k edges) at 1.67 × the
+    /// empty program as code against 1.35 × as tables (1.1 s to compile),
+    /// while ClassBench trees stay faster as code (ipc1_1k: 1.71 against
+    /// 2.97 ×). 25,000 keeps fw1_1k (22k edges) as code.
+    public static let maxCodeEdges = 25_000
 
     /// When no single tree fits: at most this many trees for groups of
     /// consecutive rules (each group costs one more lookup per packet), of
@@ -87,8 +90,8 @@ public enum TreeEmitter {
         return out.text
     }
 
-    /// Trees of more edges than this are split into functions of about
-    /// this many edges each (`split`): clang's time grows faster than
+    /// Trees of more than `inlineEdges` edges are split into functions of
+    /// about this many edges each (`split`): clang's time grows faster than
     /// linearly with a function's size (3 runs each, medians: ipc1_1k, 31k
     /// edges, 15.3 s as one function, 10.2 s as 35; random 10k, 46k edges,
     /// 16.3 s → 9.1 s as 25). fw1_1k (22k edges) does not split: its
@@ -128,7 +131,10 @@ public enum TreeEmitter {
         let order = tree.reachableNodes
         var limit = splitLimits?.functionEdges ?? functionEdges
         let maxCopies = splitLimits?.maxCopies ?? maxCopies
-        guard case .node = tree.root, tree.edgeCount > limit else { return (tree, order.isEmpty ? [] : [order]) }
+        // Trees up to `inlineEdges` stay one inlined function: splitting
+        // them would add a call (10–17 ns a packet here) where there was none.
+        let splitAbove = splitLimits == nil ? max(limit, inlineEdges) : limit
+        guard case .node = tree.root, tree.edgeCount > splitAbove else { return (tree, order.isEmpty ? [] : [order]) }
         // Fewer, larger functions where there would be too many, or too
         // many copies; none where nothing fits.
         while limit < tree.edgeCount {
