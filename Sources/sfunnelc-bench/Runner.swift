@@ -75,7 +75,7 @@ struct Runner {
                     samples.append(r.nanosecondsPerRun)
                     retval = r.retval
                 }
-                return (Double(median(samples.map(Double.init))), retval)
+                return (median(samples.map(Double.init)), retval)
             }
             for spec in args.dropFirst() {
                 guard let frame = Frames.frame(spec) else {

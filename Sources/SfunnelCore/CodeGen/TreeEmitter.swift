@@ -97,8 +97,10 @@ public enum TreeEmitter {
     /// about this many edges each (`split`): clang's time grows faster than
     /// linearly with a function's size (3 runs each, medians: ipc1_1k, 31k
     /// edges, 15.3 s as one function, 10.2 s as 35; random 10k, 46k edges,
-    /// 16.3 s → 9.1 s as 25). fw1_1k (22k edges) does not split: its
-    /// subtrees share so much that copies would exceed `maxCopies`.
+    /// 16.3 s → 9.1 s as 25). Only trees forced to code above
+    /// `maxCodeEdges` get here; fw1_1k's tree, forced to split, would stay
+    /// one function: its subtrees share so much that copies would exceed
+    /// `maxCopies`.
     public static let functionEdges = 2000
 
     /// At most this many functions (the kernel allows 256 subprograms in
