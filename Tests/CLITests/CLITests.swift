@@ -201,7 +201,7 @@ struct CLITests {
         #expect(tree.stdout.contains("  53 -> accept\n"))
         // The table form (chosen for large trees) can be forced, for tests.
         let table = try Self.run(["compile", "-", "--emit", "tree", "--tree-form", "table", "-o", "-"], stdin: rules)
-        #expect(table.stdout.hasPrefix("# form: decision tree as tables in .rodata (fields"), "\(table.stdout)")
+        #expect(table.stdout.hasPrefix("# form: decision tree as tables in .rodata after code for proto (fields"), "\(table.stdout)")
         let tableC = try Self.run(["compile", "-", "--emit", "c", "--tree-form", "table", "-o", "-"], stdin: rules)
         #expect(tableC.stdout.contains("static const volatile __u32 sf_dport_to["), "\(tableC.stdout)")
         let dot = try Self.run(["compile", "-", "--emit", "dot", "-o", "-"], stdin: rules)

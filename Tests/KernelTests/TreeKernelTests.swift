@@ -12,32 +12,33 @@ struct TreeKernelTests {
     /// rulesets: mostly one bucket per value), few buckets (search within a
     /// bucket) and none (binary searches only); and tables for groups of 3
     /// rules asked in order (what a ruleset no single tree fits gets). Code
-    /// also split into functions of a few edges (`TreeEmitter.split`; by
-    /// default only large trees are).
+    /// also with jumps of a few instructions' reach, so that its far jumps
+    /// (`gotol`, and conditional ones turned around a `gotol`) are
+    /// exercised in small trees (by default only large trees have them).
     @Test(arguments: [(TreeForm.code, nil, nil, nil, UInt64(0x6e_7ee)),
-                      (.code, nil, nil, TreeEmitter.SplitLimits(functionEdges: 12, maxCopies: 100), 0x5b1_17),
+                      (.code, nil, nil, 6, 0x5b1_17),
                       (.table, nil, nil, nil, 0x7ab_1e5),
                       (.table, TableEmitter.Options(bucketsPerEdge: 2, spareBuckets: 0), nil, nil, 0xb0c_4e7),
                       (.table, TableEmitter.Options.noBuckets, nil, nil, 0x5ea_4c4),
                       (.table, nil, 3, nil, 0x6a0_0b5)])
     func compiledTreeAgreesWithInterpreter(form: TreeForm, tables: TableEmitter.Options?, groupSize: Int?,
-                                           split: TreeEmitter.SplitLimits?, seed: UInt64) throws {
+                                           reach: Int?, seed: UInt64) throws {
         var gen = RandomRulesets(seed: seed)
         var disagreements: [String] = []
         var packets = 0
-        var splitRounds = 0
+        var farRounds = 0
         for round in 0..<16 {
             let text = gen.ruleset(count: 4 + round * 3)
-            let program = try TreeEmitter.$splitLimits.withValue(split) {
+            let program = try TreeEmitter.$jumpReach.withValue(reach ?? TreeEmitter.jumpReach) {
                 try KernelSupport.load(rules: text, strategy: .tree, form: form, tables: tables, groupSize: groupSize)
             }
-            if let split {
-                // How many programs really are split (some trees do not fit the limits).
+            if let reach {
+                // How many programs really have far jumps of both kinds.
                 let tree = try #require(CEmitter.plan(program.ruleset, strategy: .tree, form: form).tree)
-                let c = TreeEmitter.$splitLimits.withValue(split) {
+                let (c, needsV4) = TreeEmitter.$jumpReach.withValue(reach) {
                     TreeEmitter.emitRules(program.ruleset, tree: tree, source: SourceFile(name: "fixture.rules", text: text))
                 }
-                if c.contains("__attribute__((noinline)) int sf_node") { splitRounds += 1 }
+                if needsV4, c.contains("goto +1\\n"), c.contains("\tgotol .Ln") { farRounds += 1 }
             }
             let plan = CEmitter.plan(program.ruleset, strategy: .tree, form: form)
             switch (form, plan) {
@@ -59,7 +60,7 @@ struct TreeKernelTests {
             }
         }
         #expect(packets == 640)
-        if split != nil { #expect(splitRounds >= 10) }
+        if reach != nil { #expect(farRounds >= 10) }
         #expect(disagreements.isEmpty, "\(disagreements.joined(separator: "\n---\n"))")
     }
 }

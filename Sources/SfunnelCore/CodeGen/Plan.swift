@@ -34,18 +34,29 @@ public enum Plan: Sendable, Equatable {
         switch self {
         case .tree(let t):
             return "decision tree as code (\(Plan.shape(t)))"
-        case .table(let t, _):
-            return "decision tree as tables in .rodata (\(Plan.shape(t)))"
-        case .tableGroups(let trees, _):
+        case .table(let t, let options):
+            return "decision tree as tables in .rodata\(Plan.codePart([t], options)) (\(Plan.shape(t)))"
+        case .tableGroups(let trees, let options):
             let rules = trees.map { String($0.ruleCount) }.joined(separator: " + ")
             let edges = trees.reduce(0) { $0 + $1.edgeCount }
-            return "\(trees.count) decision trees as tables in .rodata, for groups of \(rules) rules "
-                + "tried in order (\(edges) edges)"
+            return "\(trees.count) decision trees as tables in .rodata\(Plan.codePart(trees, options)), "
+                + "for groups of \(rules) rules tried in order (\(edges) edges)"
         case .linear(let reason?):
             return "linear chain: \(reason)"
         case .linear(nil):
             return "linear chain"
         }
+    }
+
+    /// " after code for proto dport" when the leading fields are code
+    /// (`TableEmitter.codePositions`; groups whose trees differ in it: "after
+    /// code for their leading fields").
+    private static func codePart(_ trees: [DecisionTree], _ options: TableEmitter.Options) -> String {
+        let prefixes = Set(trees.map { t in
+            t.order.prefix(TableEmitter.codePositions(t, codeEdges: options.codeEdges)).map(\.name).joined(separator: " ")
+        })
+        guard let only = prefixes.first, prefixes.count == 1 else { return " after code for their leading fields" }
+        return only.isEmpty ? "" : " after code for \(only)"
     }
 
     private static func shape(_ t: DecisionTree) -> String {

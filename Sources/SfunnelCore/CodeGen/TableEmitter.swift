@@ -2,9 +2,8 @@
 /// nodes and edges as read-only arrays in the object's `.rodata` (frozen by
 /// libbpf when it loads the object; no map is created or updated at run
 /// time) and a short walk over them. The form for trees too large for code
-/// (`TreeEmitter.maxCodeEdges`): clang takes about 0.2 ms an edge of code
-/// even split into functions (faster than linearly within one), but far
-/// less for the same tree as an initialiser.
+/// (`TreeEmitter.maxCodeEdges`): the verifier's work and time for code grow
+/// with the tree; for the walk they stay fixed.
 ///
 /// Layout, per field that has nodes (`Layout`):
 /// - `sf_<field>_bucket[]`: per node, its buckets (the edge holding each
@@ -18,6 +17,10 @@
 ///   number (0: no rule) below.
 /// Every array is padded to a power of two, so that an index masked with
 /// its size - 1 is in bounds for the verifier without a branch.
+///
+/// The leading fields may be code instead (`Options.codeEdges`): BPF
+/// assembly as in the code form, whose exits set `t` to the word of the
+/// node where the walk takes over (see `emitCode`).
 ///
 /// The walk: `t` starts as the root's word. For each field in the tree's
 /// order, if `t` names a node of that field, the packet's value picks one
@@ -47,17 +50,48 @@ public enum TableEmitter {
     /// `spare` (room for a few nodes with a bucket per value of a 16-bit
     /// field). Buckets cut search steps; with none, every node is one
     /// binary search (tests use that to exercise the search).
+    ///
+    /// `codeEdges`: the leading fields whose nodes have at most this many
+    /// edges in all are code instead (`codePositions`), as in the code form,
+    /// ending in the target word where the walk takes over.
     public struct Options: Sendable, Hashable {
         public var bucketsPerEdge: Int
         public var spareBuckets: Int
+        public var codeEdges: Int
 
-        public init(bucketsPerEdge: Int = 2, spareBuckets: Int = 1 << 17) {
+        public init(bucketsPerEdge: Int = 2, spareBuckets: Int = 1 << 17, codeEdges: Int = TableEmitter.codeEdges) {
             self.bucketsPerEdge = bucketsPerEdge
             self.spareBuckets = spareBuckets
+            self.codeEdges = codeEdges
         }
 
         public static let `default` = Options()
-        public static let noBuckets = Options(bucketsPerEdge: 0, spareBuckets: 0)
+        /// One binary search per node, every field a table.
+        public static let noBuckets = Options(bucketsPerEdge: 0, spareBuckets: 0, codeEdges: 0)
+    }
+
+    /// How many edges the leading fields may have to be code. Each field
+    /// as code saves the walk's loads for that field (a bucket, the search
+    /// steps, a target); the bound keeps the code's part of compile and
+    /// load time small (TreeEmitter: about 1.5 instructions an edge).
+    public static let codeEdges = 20_000
+
+    /// How many of `tree.order`'s leading fields are code: as many as have
+    /// at most `codeEdges` edges in all, but never every field that has
+    /// nodes (the walk would be empty: that tree is the code form's).
+    public static func codePositions(_ tree: DecisionTree, codeEdges: Int) -> Int {
+        var edges = [Int](repeating: 0, count: tree.order.count)
+        for n in tree.reachableNodes {
+            edges[tree.order.firstIndex(of: tree.nodes[n].field)!] += tree.nodes[n].edges.count
+        }
+        guard let last = edges.lastIndex(where: { $0 > 0 }) else { return 0 }
+        var k = 0
+        var sum = 0
+        while k < last, sum + edges[k] <= codeEdges {
+            sum += edges[k]
+            k += 1
+        }
+        return k
     }
 
     /// The arrays of one field.
@@ -169,7 +203,13 @@ public enum TableEmitter {
     /// The tree as tables.
     struct Layout {
         var fields: [FieldTable]
+        /// The root's target word (when no field is code).
         var root: UInt32
+        var tree: DecisionTree
+        /// Reachable nodes of the leading fields that are code, parents first.
+        var codeNodes: [Int] = []
+        /// The target word of every place the code leads to outside itself.
+        var exits: [DecisionTree.Target: UInt32] = [:]
 
         static func padded(_ n: Int) -> Int {
             var p = 1
@@ -187,10 +227,16 @@ public enum TableEmitter {
         init(_ tree: DecisionTree, ruleset: Ruleset, options: Options) {
             let actions = ActionTable(ruleset)
             let reachable = tree.reachableNodes
+            let code = TableEmitter.codePositions(tree, codeEdges: options.codeEdges)
+            self.tree = tree
             var tables = tree.order.enumerated().map { FieldTable(field: $1, position: $0, nodes: []) }
             var slot: [Int: (table: Int, index: Int)] = [:]
             for n in reachable {
                 let t = tree.order.firstIndex(of: tree.nodes[n].field)!
+                if t < code {
+                    codeNodes.append(n)
+                    continue
+                }
                 slot[n] = (t, tables[t].nodes.count)
                 tables[t].nodes.append(n)
             }
@@ -217,12 +263,19 @@ public enum TableEmitter {
                 tables[t].targets = targets
             }
             fields = tables.filter { !$0.nodes.isEmpty }
-            root = word(tree.root)
+            let inCode = Set(codeNodes)
+            for n in codeNodes {
+                for e in tree.nodes[n].edges {
+                    if case .node(let c) = e.target, inCode.contains(c) { continue }
+                    exits[e.target] = word(e.target)
+                }
+            }
+            root = inCode.isEmpty ? word(tree.root) : 0
         }
     }
 
     public static func emitRules(_ ruleset: Ruleset, tree: DecisionTree, source: SourceFile,
-                                 options: Options = .default) -> String {
+                                 options: Options = .default) -> (c: String, needsV4: Bool) {
         emitRules(ruleset, trees: [tree], source: source, options: options)
     }
 
@@ -230,7 +283,7 @@ public enum TableEmitter {
     /// each gets its tables and its `sf_classify_g<k>`, and `sf_classify`
     /// asks them in order until one finds a rule. One tree: as above.
     public static func emitRules(_ ruleset: Ruleset, trees: [DecisionTree], source: SourceFile,
-                                 options: Options = .default) -> String {
+                                 options: Options = .default) -> (c: String, needsV4: Bool) {
         let actions = ActionTable(ruleset)
         let layouts = trees.map { Layout($0, ruleset: ruleset, options: options) }
         var out = CodePrinter()
@@ -253,6 +306,14 @@ public enum TableEmitter {
                          + "\(layout.fields.reduce(0) { $0 + $1.lows.count }) edges, \(layout.bytes) bytes.")
             }
         }
+        for (k, layout) in layouts.enumerated() where !layout.codeNodes.isEmpty {
+            let tree = layout.tree
+            let fields = Set(layout.codeNodes.map { tree.nodes[$0].field })
+            out.line(" * \(trees.count > 1 ? "Group \(k): the" : "The") leading fields "
+                     + "\(tree.order.filter { fields.contains($0) }.map(\.name).joined(separator: ", ")) are code "
+                     + "(\(layout.codeNodes.count) nodes, \(layout.codeNodes.reduce(0) { $0 + tree.nodes[$1].edges.count }) edges),")
+            out.line(" * BPF assembly as in the code form (TreeAsm.swift) that ends in a target word.")
+        }
         out.line(" * A target word: field position + 1 in bits 29-31, the node's bucket bits b")
         out.line(" * in bits 24-28 (the value's top b bits pick its bucket) and its first bucket")
         out.line(" * in sf_<field>_bucket below; or 0 in bits 29-31 and an action number below")
@@ -272,11 +333,13 @@ public enum TableEmitter {
             }
             out.line()
         }
+        if layouts.contains(where: { !$0.codeNodes.isEmpty }) { TreeAsm.padMacros(into: &out) }
+        var needsV4 = false
         if layouts.count == 1 {
-            emitGroup(layouts[0], prefix: "sf_", function: "sf_classify", into: &out)
+            needsV4 = emitGroup(layouts[0], prefix: "sf_", function: "sf_classify", into: &out)
         } else {
             for (k, layout) in layouts.enumerated() {
-                emitGroup(layout, prefix: "sf_g\(k)_", function: "sf_classify_g\(k)", into: &out)
+                if emitGroup(layout, prefix: "sf_g\(k)_", function: "sf_classify_g\(k)", into: &out) { needsV4 = true }
                 out.line()
             }
             out.block("static __always_inline int sf_classify(const struct sf_pkt *pkt)\n{") { out in
@@ -289,12 +352,14 @@ public enum TableEmitter {
                 out.line("return sf_classify_g\(layouts.count - 1)(pkt);")
             }
         }
-        return out.text
+        return (out.text, needsV4)
     }
 
     /// One tree's arrays (named `<prefix><field>_...`) and its lookup, a
     /// function `function` returning the action number (0: no rule).
-    private static func emitGroup(_ layout: Layout, prefix: String, function: String, into out: inout CodePrinter) {
+    /// Returns whether its code needs -mcpu=v4.
+    private static func emitGroup(_ layout: Layout, prefix: String, function: String, into out: inout CodePrinter) -> Bool {
+        var needsV4 = false
         for f in layout.fields {
             let name = f.field.name
             emitArray("static const volatile __u32 \(prefix)\(name)_bucket", count: f.buckets.count, into: &out) { i in
@@ -311,14 +376,21 @@ public enum TableEmitter {
             }
         }
         out.block("static __always_inline int \(function)(const struct sf_pkt *pkt)\n{") { out in
-            out.line("__u32 t = \(literal(layout.root, hex: layout.root >> tagShift != 0));")
+            if layout.codeNodes.isEmpty {
+                out.line("__u32 t = \(literal(layout.root, hex: layout.root >> tagShift != 0));")
+            } else {
+                out.line("__u32 t;")
+            }
             if !layout.fields.isEmpty {
                 out.line(layout.fields.contains { $0.steps > 0 } ? "__u32 base, n, half, b;" : "__u32 base, b;")
                 out.line("__u64 v;")
                 out.line()
-                out.line("/* Keep clang from folding the root's search into special cases. */")
-                out.line("asm volatile(\"\" : \"+r\"(t));")
+                if layout.codeNodes.isEmpty {
+                    out.line("/* Keep clang from folding the root's search into special cases. */")
+                    out.line("asm volatile(\"\" : \"+r\"(t));")
+                }
             }
+            if !layout.codeNodes.isEmpty { needsV4 = emitCode(layout, into: &out) }
             for f in layout.fields {
                 let name = f.field.name
                 let bucketMask = Layout.padded(f.buckets.count) - 1
@@ -346,6 +418,53 @@ public enum TableEmitter {
             out.line()
             out.line("return t & \((1 << tagShift) - 1);")
         }
+        return needsV4
+    }
+
+    /// The leading fields as assembly (`TreeAsm`) that sets `t` to the
+    /// target word where the walk takes over; returns whether it needs v4.
+    private static func emitCode(_ layout: Layout, into out: inout CodePrinter) -> Bool {
+        let tree = layout.tree
+        var number: [Int: Int] = [:]
+        for (i, n) in layout.codeNodes.enumerated() { number[n] = i }
+        // One block per distinct word, numbered in order of first use.
+        var exitLabel: [UInt32: Int] = [:]
+        var exitOrder: [UInt32] = []
+        func label(_ t: DecisionTree.Target) -> String {
+            if case .node(let n) = t, let i = number[n] { return TreeAsm.nodeLabel(i) }
+            let word = layout.exits[t]!
+            if exitLabel[word] == nil {
+                exitLabel[word] = exitOrder.count
+                exitOrder.append(word)
+            }
+            return ".Lw\(exitLabel[word]!)_%="
+        }
+        var code = TreeAsm()
+        for n in layout.codeNodes {
+            code.label(TreeAsm.nodeLabel(number[n]!))
+            code.search(tree.nodes[n].field, tree.nodes[n].edges) { label($0.target) }
+        }
+        for (k, word) in exitOrder.enumerated() {
+            code.label(".Lw\(k)_%=")
+            code.insn("%[t] = \(literal(word, hex: true))")
+            if k + 1 < exitOrder.count { code.jump(TreeAsm.endLabel) }
+        }
+        code.label(TreeAsm.endLabel)
+        // Each exit leaves a different constant in `t`, and the walk uses
+        // `t` for indices, so the verifier would walk it once per exit
+        // (ipc1_10k: 707k instructions processed). XOR-ing it twice with a
+        // field the code did not test leaves it unknown to the verifier on
+        // every path, so the paths' states agree and the walk is verified
+        // once.
+        let blur = layout.fields[0].field
+        code.insn("%[t] ^= \(TreeAsm.register(blur))")
+        code.insn("%[t] ^= \(TreeAsm.register(blur))")
+        out.line("asm volatile(")
+        let (instructions, farJumps) = code.render(into: &out, reach: TreeEmitter.jumpReach)
+        out.line(": [t] \"=&w\"(t)")
+        out.line(": " + TreeAsm.operands(code.fields.union([blur])) + ");")
+        TreeAsm.pad(instructions, into: &out)
+        return farJumps || instructions > TreeEmitter.v4Instructions
     }
 
     /// `declaration[padded count] = { values, zeros }`, several values a line.

@@ -31,7 +31,9 @@ static __always_inline int sf_apply(struct __sk_buff *skb, const struct sf_pkt *
 /*
  * First match wins, as a decision tree in constant tables (.rodata, frozen
  * at load; see TableEmitter.swift): fields tested in the order
- * proto, dport, saddr, daddr, sport; 14 nodes, 56 edges, 704 bytes.
+ * proto, dport, saddr, daddr, sport; 4 nodes, 16 edges, 128 bytes.
+ * The leading fields proto, dport, saddr, daddr are code (10 nodes, 40 edges),
+ * BPF assembly as in the code form (TreeAsm.swift) that ends in a target word.
  * A target word: field position + 1 in bits 29-31, the node's bucket bits b
  * in bits 24-28 (the value's top b bits pick its bucket) and its first bucket
  * in sf_<field>_bucket below; or 0 in bits 29-31 and an action number below
@@ -50,57 +52,11 @@ static __always_inline __u32 sf_at_most(__u64 bound, __u64 v)
 	return ~(__u32)(d >> 32);
 }
 
-static const volatile __u32 sf_proto_bucket[2] = {
-	0x80000000, 4,
-};
-
-static const volatile __u8 sf_proto_lo[8] = {
-	0, 6, 7, 17, 18,
-};
-
-static const volatile __u32 sf_proto_to[8] = {
-	0x80000000, 0x40000000, 0x80000000, 0x40000002, 0x80000000,
-};
-
-static const volatile __u32 sf_dport_bucket[4] = {
-	0x80000000, 5, 0x80000006, 9,
-};
-
-static const volatile __u16 sf_dport_lo[16] = {
-	0, 22, 24, 1000, 2001, 65000, 0, 1024, 2055, 2056,
-};
-
-static const volatile __u32 sf_dport_to[16] = {
-	0x80000002, 0x80000000, 0x80000002, 0x61000000, 0x80000002, 0x80000004, 0x80000006, 0x80000000,
-	0x60000003, 0x80000000,
-};
-
-static const volatile __u32 sf_saddr_bucket[8] = {
-	0x80000000, 2, 4, 0x80000005, 7,
-};
-
-static const volatile __u32 sf_saddr_lo[8] = {
-	0x00000000, 0x0a010000, 0x0a020000, 0xac100000, 0xac200000, 0x00000000, 0x0a000001, 0x0a000002,
-};
-
-static const volatile __u32 sf_saddr_to[8] = {
-	0x80000002, 2, 0x80000002, 2, 0x80000002, 0x80000000, 0x80000008, 0x80000000,
-};
-
-static const volatile __u32 sf_daddr_bucket[16] = {
-	0x80000000, 2, 0x80000003, 5, 0x80000006, 8, 0x80000009, 11, 0x8000000c, 16,
-};
-
-static const volatile __u32 sf_daddr_lo[32] = {
-	0x00000000, 0xcb007100, 0xcb007200, 0x00000000, 0xcb007100, 0xcb007200, 0x00000000, 0xcb007100,
-	0xcb007200, 0x00000000, 0xcb007100, 0xcb007200, 0x00000000, 0xc0a80000, 0xc0a90000, 0xcb007100,
-	0xcb007200,
-};
-
-static const volatile __u32 sf_daddr_to[32] = {
-	0, 3, 0, 0xa0000000, 3, 0xa0000000, 0xa0000002, 3, 0xa0000002, 2, 3, 2, 0xa0000004, 0,
-	0xa0000004, 0xa0000006, 0xa0000004,
-};
+/* An empty statement, and 10, 100, 1000 of them (see TreeAsm.pad). */
+#define SF_PAD1 asm volatile("");
+#define SF_PAD10 SF_PAD1 SF_PAD1 SF_PAD1 SF_PAD1 SF_PAD1 SF_PAD1 SF_PAD1 SF_PAD1 SF_PAD1 SF_PAD1
+#define SF_PAD100 SF_PAD10 SF_PAD10 SF_PAD10 SF_PAD10 SF_PAD10 SF_PAD10 SF_PAD10 SF_PAD10 SF_PAD10 SF_PAD10
+#define SF_PAD1000 SF_PAD100 SF_PAD100 SF_PAD100 SF_PAD100 SF_PAD100 SF_PAD100 SF_PAD100 SF_PAD100 SF_PAD100 SF_PAD100
 
 static const volatile __u32 sf_sport_bucket[8] = {
 	0x80000000, 4, 0x80000005, 9, 0x8000000a, 12, 0x8000000d, 15,
@@ -116,85 +72,93 @@ static const volatile __u32 sf_sport_to[16] = {
 
 static __always_inline int sf_classify(const struct sf_pkt *pkt)
 {
-	__u32 t = 0x20000000;
+	__u32 t;
 	__u32 base, n, half, b;
 	__u64 v;
 
-	/* Keep clang from folding the root's search into special cases. */
-	asm volatile("" : "+r"(t));
-
-	/* proto: 1 nodes, 5 edges, 2 buckets, 3 search steps */
-	if ((t >> 29) == 1) {
-		v = pkt->proto;
-		b = (t & 0xffffff) + (__u32)(v >> ((8 - ((t >> 24) & 31)) & 63));
-		base = sf_proto_bucket[b & 1] & 0x7fffffff;
-		n = sf_proto_bucket[(b + 1) & 1];
-		n = (n & 0x7fffffff) - (n >> 31) - base + 1;
-		half = n >> 1;
-		base += half & sf_at_most(sf_proto_lo[(base + half) & 7], v);
-		n -= half;
-		half = n >> 1;
-		base += half & sf_at_most(sf_proto_lo[(base + half) & 7], v);
-		n -= half;
-		half = n >> 1;
-		base += half & sf_at_most(sf_proto_lo[(base + half) & 7], v);
-		n -= half;
-		t = sf_proto_to[base & 7];
-	}
-
-	/* dport: 2 nodes, 10 edges, 4 buckets, 3 search steps */
-	if ((t >> 29) == 2) {
-		v = pkt->dport;
-		b = (t & 0xffffff) + (__u32)(v >> ((16 - ((t >> 24) & 31)) & 63));
-		base = sf_dport_bucket[b & 3] & 0x7fffffff;
-		n = sf_dport_bucket[(b + 1) & 3];
-		n = (n & 0x7fffffff) - (n >> 31) - base + 1;
-		half = n >> 1;
-		base += half & sf_at_most(sf_dport_lo[(base + half) & 15], v);
-		n -= half;
-		half = n >> 1;
-		base += half & sf_at_most(sf_dport_lo[(base + half) & 15], v);
-		n -= half;
-		half = n >> 1;
-		base += half & sf_at_most(sf_dport_lo[(base + half) & 15], v);
-		n -= half;
-		t = sf_dport_to[base & 15];
-	}
-
-	/* saddr: 2 nodes, 8 edges, 5 buckets, 2 search steps */
-	if ((t >> 29) == 3) {
-		v = pkt->saddr;
-		b = (t & 0xffffff) + (__u32)(v >> ((32 - ((t >> 24) & 31)) & 63));
-		base = sf_saddr_bucket[b & 7] & 0x7fffffff;
-		n = sf_saddr_bucket[(b + 1) & 7];
-		n = (n & 0x7fffffff) - (n >> 31) - base + 1;
-		half = n >> 1;
-		base += half & sf_at_most(sf_saddr_lo[(base + half) & 7], v);
-		n -= half;
-		half = n >> 1;
-		base += half & sf_at_most(sf_saddr_lo[(base + half) & 7], v);
-		n -= half;
-		t = sf_saddr_to[base & 7];
-	}
-
-	/* daddr: 5 nodes, 17 edges, 10 buckets, 3 search steps */
-	if ((t >> 29) == 4) {
-		v = pkt->daddr;
-		b = (t & 0xffffff) + (__u32)(v >> ((32 - ((t >> 24) & 31)) & 63));
-		base = sf_daddr_bucket[b & 15] & 0x7fffffff;
-		n = sf_daddr_bucket[(b + 1) & 15];
-		n = (n & 0x7fffffff) - (n >> 31) - base + 1;
-		half = n >> 1;
-		base += half & sf_at_most(sf_daddr_lo[(base + half) & 31], v);
-		n -= half;
-		half = n >> 1;
-		base += half & sf_at_most(sf_daddr_lo[(base + half) & 31], v);
-		n -= half;
-		half = n >> 1;
-		base += half & sf_at_most(sf_daddr_lo[(base + half) & 31], v);
-		n -= half;
-		t = sf_daddr_to[base & 31];
-	}
+	asm volatile(
+	".Ln0_%=:\n"
+	"	if %[proto] >= 7 goto .Ls0_%=\n"
+	"	if %[proto] < 6 goto .Ln1_%=\n"
+	"	goto .Ln2_%=\n"
+	".Ls0_%=:\n"
+	"	if %[proto] == 17 goto .Ln6_%=\n"
+	".Ln1_%=:\n"
+	"	if %[daddr] < 0xcb007100 goto .Lw0_%=\n"
+	"	if %[daddr] < 0xcb007200 goto .Lw1_%=\n"
+	"	goto .Lw0_%=\n"
+	".Ln2_%=:\n"
+	"	if %[dport] >= 1000 goto .Ls1_%=\n"
+	"	if %[dport] < 22 goto .Ln3_%=\n"
+	"	if %[dport] < 24 goto .Ln1_%=\n"
+	"	goto .Ln3_%=\n"
+	".Ls1_%=:\n"
+	"	if %[dport] < 2001 goto .Ln4_%=\n"
+	"	if %[dport] >= 65000 goto .Ln5_%=\n"
+	".Ln3_%=:\n"
+	"	if %[daddr] < 0xcb007100 goto .Lw2_%=\n"
+	"	if %[daddr] < 0xcb007200 goto .Lw1_%=\n"
+	"	goto .Lw2_%=\n"
+	".Ln4_%=:\n"
+	"	if %[saddr] >= 0x0a020000 goto .Ls2_%=\n"
+	"	if %[saddr] < 0x0a010000 goto .Ln3_%=\n"
+	"	goto .Lw3_%=\n"
+	".Ls2_%=:\n"
+	"	if %[saddr] < 0xac100000 goto .Ln3_%=\n"
+	"	if %[saddr] < 0xac200000 goto .Lw3_%=\n"
+	"	goto .Ln3_%=\n"
+	".Ln5_%=:\n"
+	"	if %[daddr] < 0xcb007100 goto .Lw4_%=\n"
+	"	if %[daddr] < 0xcb007200 goto .Lw1_%=\n"
+	"	goto .Lw4_%=\n"
+	".Ln6_%=:\n"
+	"	if %[dport] >= 2055 goto .Ls3_%=\n"
+	"	if %[dport] < 1024 goto .Ln7_%=\n"
+	"	goto .Ln1_%=\n"
+	".Ls3_%=:\n"
+	"	if %[dport] < 2056 goto .Ln8_%=\n"
+	"	goto .Ln1_%=\n"
+	".Ln7_%=:\n"
+	"	if %[daddr] < 0xcb007100 goto .Lw3_%=\n"
+	"	if %[daddr] < 0xcb007200 goto .Lw1_%=\n"
+	"	goto .Lw3_%=\n"
+	".Ln8_%=:\n"
+	"	if %[saddr] != 0x0a000001 goto .Ln1_%=\n"
+	".Ln9_%=:\n"
+	"	if %[daddr] >= 0xc0a90000 goto .Ls4_%=\n"
+	"	if %[daddr] < 0xc0a80000 goto .Lw5_%=\n"
+	"	goto .Lw0_%=\n"
+	".Ls4_%=:\n"
+	"	if %[daddr] < 0xcb007100 goto .Lw5_%=\n"
+	"	if %[daddr] < 0xcb007200 goto .Lw6_%=\n"
+	"	goto .Lw5_%=\n"
+	".Lw0_%=:\n"
+	"	%[t] = 0x00000000\n"
+	"	goto .Lend_%=\n"
+	".Lw1_%=:\n"
+	"	%[t] = 0x00000003\n"
+	"	goto .Lend_%=\n"
+	".Lw2_%=:\n"
+	"	%[t] = 0xa0000000\n"
+	"	goto .Lend_%=\n"
+	".Lw3_%=:\n"
+	"	%[t] = 0x00000002\n"
+	"	goto .Lend_%=\n"
+	".Lw4_%=:\n"
+	"	%[t] = 0xa0000002\n"
+	"	goto .Lend_%=\n"
+	".Lw5_%=:\n"
+	"	%[t] = 0xa0000004\n"
+	"	goto .Lend_%=\n"
+	".Lw6_%=:\n"
+	"	%[t] = 0xa0000006\n"
+	".Lend_%=:\n"
+	"	%[t] ^= %[sport]\n"
+	"	%[t] ^= %[sport]\n"
+	: [t] "=&w"(t)
+	: [proto] "w"((__u32)SF_FIELD(pkt, proto)), [dport] "w"((__u32)SF_FIELD(pkt, dport)), [sport] "w"((__u32)SF_FIELD(pkt, sport)), [daddr] "w"((__u32)SF_FIELD(pkt, daddr)), [saddr] "w"((__u32)SF_FIELD(pkt, saddr)));
+	/* 55 instructions above: as many empty statements for clang's jump sizes */
+	SF_PAD10 SF_PAD10 SF_PAD10 SF_PAD10 SF_PAD10 SF_PAD1 SF_PAD1 SF_PAD1 SF_PAD1 SF_PAD1
 
 	/* sport: 4 nodes, 16 edges, 8 buckets, 3 search steps */
 	if ((t >> 29) == 5) {

@@ -28,154 +28,118 @@ static __always_inline int sf_apply(struct __sk_buff *skb, const struct sf_pkt *
 /* rule 5, line 6: udp dport 0-1023 actions accept */
 /* rule 6, line 7: tcp dport 65000-65535 actions unfunnel udp */
 
+/* An empty statement, and 10, 100, 1000 of them (see TreeAsm.pad). */
+#define SF_PAD1 asm volatile("");
+#define SF_PAD10 SF_PAD1 SF_PAD1 SF_PAD1 SF_PAD1 SF_PAD1 SF_PAD1 SF_PAD1 SF_PAD1 SF_PAD1 SF_PAD1
+#define SF_PAD100 SF_PAD10 SF_PAD10 SF_PAD10 SF_PAD10 SF_PAD10 SF_PAD10 SF_PAD10 SF_PAD10 SF_PAD10 SF_PAD10
+#define SF_PAD1000 SF_PAD100 SF_PAD100 SF_PAD100 SF_PAD100 SF_PAD100 SF_PAD100 SF_PAD100 SF_PAD100 SF_PAD100 SF_PAD100
+
 /*
  * First match wins, as a decision tree: fields tested in the order
- * proto, dport, saddr, daddr, sport; 14 nodes, 56 edges (sfunnelc compile --emit tree).
- * Returns the action of the first rule that holds, 0 for none.
+ * proto, dport, saddr, daddr, sport; 14 nodes, 56 edges (sfunnelc compile --emit tree),
+ * as BPF assembly (see TreeAsm.swift). Returns the action of the first rule
+ * that holds, 0 for none.
  */
 static __always_inline int sf_classify(const struct sf_pkt *pkt)
 {
-	__u32 v;
+	__u64 act;
 
-	if (!pkt)
-		return 0;
-
-	v = SF_FIELD(pkt, proto);
-	if (v < 7U) {
-		if (v < 6U) {
-			goto n1;
-		}
-		goto n2;
-	}
-	if (v - 17U <= 0U) {
-		goto n8;
-	}
-	goto n1;
-n1:
-	v = SF_FIELD(pkt, daddr);
-	if (v - 0xcb007100U <= 0x000000ffU) {
-		goto a3;
-	}
-	goto a0;	/* no rule */
-n2:
-	v = SF_FIELD(pkt, dport);
-	if (v < 1000U) {
-		if (v - 22U <= 1U) {
-			goto n1;
-		}
-		goto n3;
-	}
-	if (v < 2001U) {
-		goto n5;
-	}
-	if (v < 65000U) {
-		goto n3;
-	}
-	goto n6;
-n3:
-	v = SF_FIELD(pkt, daddr);
-	if (v - 0xcb007100U <= 0x000000ffU) {
-		goto a3;
-	}
-	goto n4;
-n4:
-	v = SF_FIELD(pkt, sport);
-	if (v < 1024U) {
-		if (v < 1U) {
-			goto a0;	/* no rule */
-		}
-		goto a3;
-	}
-	if (v - 8080U <= 0U) {
-		goto a3;
-	}
-	goto a0;	/* no rule */
-n5:
-	v = SF_FIELD(pkt, saddr);
-	if (v < 0x0a020000U) {
-		if (v < 0x0a010000U) {
-			goto n3;
-		}
-		goto a2;
-	}
-	if (v - 0xac100000U <= 0x000fffffU) {
-		goto a2;
-	}
-	goto n3;
-n6:
-	v = SF_FIELD(pkt, daddr);
-	if (v - 0xcb007100U <= 0x000000ffU) {
-		goto a3;
-	}
-	goto n7;
-n7:
-	v = SF_FIELD(pkt, sport);
-	if (v < 1024U) {
-		if (v < 1U) {
-			goto a4;
-		}
-		goto a3;
-	}
-	if (v - 8080U <= 0U) {
-		goto a3;
-	}
-	goto a4;
-n8:
-	v = SF_FIELD(pkt, dport);
-	if (v < 2055U) {
-		if (v < 1024U) {
-			goto n9;
-		}
-		goto n1;
-	}
-	if (v < 2056U) {
-		goto n10;
-	}
-	goto n1;
-n9:
-	v = SF_FIELD(pkt, daddr);
-	if (v - 0xcb007100U <= 0x000000ffU) {
-		goto a3;
-	}
-	goto a2;
-n10:
-	v = SF_FIELD(pkt, saddr);
-	if (v - 0x0a000001U <= 0x00000000U) {
-		goto n11;
-	}
-	goto n1;
-n11:
-	v = SF_FIELD(pkt, daddr);
-	if (v < 0xc0a90000U) {
-		if (v < 0xc0a80000U) {
-			goto n12;
-		}
-		goto a0;	/* no rule */
-	}
-	if (v - 0xcb007100U <= 0x000000ffU) {
-		goto n13;
-	}
-	goto n12;
-n12:
-	v = SF_FIELD(pkt, sport);
-	if (v - 53U <= 0U) {
-		goto a0;	/* no rule */
-	}
-	goto a1;
-n13:
-	v = SF_FIELD(pkt, sport);
-	if (v - 53U <= 0U) {
-		goto a3;
-	}
-	goto a1;
-a0:
-	return 0;	/* no rule */
-a1:
-	return 1;	/* funnel udp sport 540 dport 4789 */
-a2:
-	return 2;	/* accept */
-a3:
-	return 3;	/* drop */
-a4:
-	return 4;	/* unfunnel udp */
+	asm volatile(
+	".Ln0_%=:\n"
+	"	if %[proto] >= 7 goto .Ls0_%=\n"
+	"	if %[proto] < 6 goto .Ln1_%=\n"
+	"	goto .Ln2_%=\n"
+	".Ls0_%=:\n"
+	"	if %[proto] == 17 goto .Ln8_%=\n"
+	".Ln1_%=:\n"
+	"	if %[daddr] < 0xcb007100 goto .La0_%=\n"
+	"	if %[daddr] < 0xcb007200 goto .La3_%=\n"
+	"	goto .La0_%=\n"
+	".Ln2_%=:\n"
+	"	if %[dport] >= 1000 goto .Ls1_%=\n"
+	"	if %[dport] < 22 goto .Ln3_%=\n"
+	"	if %[dport] < 24 goto .Ln1_%=\n"
+	"	goto .Ln3_%=\n"
+	".Ls1_%=:\n"
+	"	if %[dport] < 2001 goto .Ln5_%=\n"
+	"	if %[dport] >= 65000 goto .Ln6_%=\n"
+	".Ln3_%=:\n"
+	"	if %[daddr] < 0xcb007100 goto .Ln4_%=\n"
+	"	if %[daddr] < 0xcb007200 goto .La3_%=\n"
+	".Ln4_%=:\n"
+	"	if %[sport] >= 1024 goto .Ls2_%=\n"
+	"	if %[sport] < 1 goto .La0_%=\n"
+	"	goto .La3_%=\n"
+	".Ls2_%=:\n"
+	"	if %[sport] == 8080 goto .La3_%=\n"
+	"	goto .La0_%=\n"
+	".Ln5_%=:\n"
+	"	if %[saddr] >= 0x0a020000 goto .Ls3_%=\n"
+	"	if %[saddr] < 0x0a010000 goto .Ln3_%=\n"
+	"	goto .La2_%=\n"
+	".Ls3_%=:\n"
+	"	if %[saddr] < 0xac100000 goto .Ln3_%=\n"
+	"	if %[saddr] < 0xac200000 goto .La2_%=\n"
+	"	goto .Ln3_%=\n"
+	".Ln6_%=:\n"
+	"	if %[daddr] < 0xcb007100 goto .Ln7_%=\n"
+	"	if %[daddr] < 0xcb007200 goto .La3_%=\n"
+	".Ln7_%=:\n"
+	"	if %[sport] >= 1024 goto .Ls4_%=\n"
+	"	if %[sport] < 1 goto .La4_%=\n"
+	"	goto .La3_%=\n"
+	".Ls4_%=:\n"
+	"	if %[sport] == 8080 goto .La3_%=\n"
+	"	goto .La4_%=\n"
+	".Ln8_%=:\n"
+	"	if %[dport] >= 2055 goto .Ls5_%=\n"
+	"	if %[dport] < 1024 goto .Ln9_%=\n"
+	"	goto .Ln1_%=\n"
+	".Ls5_%=:\n"
+	"	if %[dport] < 2056 goto .Ln10_%=\n"
+	"	goto .Ln1_%=\n"
+	".Ln9_%=:\n"
+	"	if %[daddr] < 0xcb007100 goto .La2_%=\n"
+	"	if %[daddr] < 0xcb007200 goto .La3_%=\n"
+	"	goto .La2_%=\n"
+	".Ln10_%=:\n"
+	"	if %[saddr] != 0x0a000001 goto .Ln1_%=\n"
+	".Ln11_%=:\n"
+	"	if %[daddr] >= 0xc0a90000 goto .Ls6_%=\n"
+	"	if %[daddr] < 0xc0a80000 goto .Ln12_%=\n"
+	"	goto .La0_%=\n"
+	".Ls6_%=:\n"
+	"	if %[daddr] < 0xcb007100 goto .Ln12_%=\n"
+	"	if %[daddr] < 0xcb007200 goto .Ln13_%=\n"
+	".Ln12_%=:\n"
+	"	if %[sport] == 53 goto .La0_%=\n"
+	"	goto .La1_%=\n"
+	".Ln13_%=:\n"
+	"	if %[sport] == 53 goto .La3_%=\n"
+	"	goto .La1_%=\n"
+	".La0_%=:\n"
+	/* no rule */
+	"	%[act] = 0\n"
+	"	goto .Lend_%=\n"
+	".La1_%=:\n"
+	/* funnel udp sport 540 dport 4789 */
+	"	%[act] = 1\n"
+	"	goto .Lend_%=\n"
+	".La2_%=:\n"
+	/* accept */
+	"	%[act] = 2\n"
+	"	goto .Lend_%=\n"
+	".La3_%=:\n"
+	/* drop */
+	"	%[act] = 3\n"
+	"	goto .Lend_%=\n"
+	".La4_%=:\n"
+	/* unfunnel udp */
+	"	%[act] = 4\n"
+	".Lend_%=:\n"
+	: [act] "=r"(act)
+	: [proto] "w"((__u32)SF_FIELD(pkt, proto)), [dport] "w"((__u32)SF_FIELD(pkt, dport)), [sport] "w"((__u32)SF_FIELD(pkt, sport)), [daddr] "w"((__u32)SF_FIELD(pkt, daddr)), [saddr] "w"((__u32)SF_FIELD(pkt, saddr)));
+	/* 60 instructions above: as many empty statements for clang's jump sizes */
+	SF_PAD10 SF_PAD10 SF_PAD10 SF_PAD10 SF_PAD10 SF_PAD10
+	return act;
 }
