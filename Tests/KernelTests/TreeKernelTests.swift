@@ -1,5 +1,5 @@
 import Foundation
-import SfunnelCore
+@testable import SfunnelCore
 import SfunnelTestSupport
 import Testing
 
@@ -62,6 +62,39 @@ struct TreeKernelTests {
         #expect(packets == 640)
         if reach != nil { #expect(farRounds >= 10) }
         #expect(disagreements.isEmpty, "\(disagreements.joined(separator: "\n---\n"))")
+    }
+}
+
+/// A node of many single ports around one common target is searched
+/// among the single values only (`TreeAsm.switchDefault`): every port, its
+/// neighbours and the ends of the range, in the kernel, as the interpreter
+/// decides them.
+@Suite(.enabled(if: KernelSupport.enabled, "needs root (CAP_BPF); runs always when CI=true"))
+struct TreeSwitchKernelTests {
+    @Test func singlePortsAroundOneTarget() throws {
+        // 13 single ports (a leaf scan of 1 to 3 values after the search) and
+        // one range that goes where the gaps go (to "no rule").
+        let ports = [7, 53, 80, 123, 161, 443, 514, 2055, 4739, 6343, 8080, 9995, 65534]
+        var text = ""
+        for (i, p) in ports.enumerated() {
+            text += "ip udp dport \(p) actions \(["accept", "drop", "funnel tcp dport 179 sport 540"][i % 3])\n"
+        }
+        let program = try KernelSupport.load(rules: text, strategy: .tree, form: .code)
+        let tree = try #require(CEmitter.plan(program.ruleset, strategy: .tree, form: .code).tree)
+        #expect(tree.nodes.contains { TreeAsm.switchDefault($0.edges) != nil })
+        var values = Set([0, 1, 65535])
+        for p in ports { values.formUnion([p - 1, p, p + 1].filter { $0 >= 0 && $0 <= 65535 }) }
+        var disagreements: [String] = []
+        for v in values.sorted() {
+            let p = PacketDescription(saddr: 0x0a00_0001, daddr: 0x0a00_0002, proto: 17, sport: 1234, dport: UInt16(v))
+            let frame = RandomPackets.frame(p, payloadSize: 40)
+            let result = try program.run(frame)
+            let got = Outcome(retval: result.retval, growth: result.packet.count - frame.count)
+            let expected = Outcome(Interpreter.action(program.ruleset, p), packet: p)
+            if got != expected { disagreements.append("dport \(v): kernel \(got), interpreter \(expected)") }
+        }
+        #expect(values.count >= 40)
+        #expect(disagreements.isEmpty, "\(disagreements.joined(separator: "\n"))")
     }
 }
 

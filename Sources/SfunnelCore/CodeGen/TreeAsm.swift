@@ -72,10 +72,52 @@ struct TreeAsm {
     /// its value to `target(edge)`, a label: a binary search whose halves of
     /// one edge are a jump straight to the edge's target (and one value
     /// between two edges to the same target, an equality).
+    ///
+    /// A node whose edges are single values except those to one common
+    /// target (a port node of many rules) is searched among its single
+    /// values only, ending in up to three equality tests and a jump to the
+    /// common target: half the values of the plain search, as clang lowers
+    /// a `switch` (measured: see docs/performance.md).
     mutating func search(_ field: DecisionTree.Field, _ edges: [DecisionTree.Edge], target: (DecisionTree.Edge) -> String) {
         fields.insert(field)
-        search(edges, 0, edges.count - 1, register: Self.register(field), hex: field == .saddr || field == .daddr,
-               target: target)
+        let register = Self.register(field)
+        let hex = field == .saddr || field == .daddr
+        if let common = Self.switchDefault(edges) {
+            let values = edges.filter { $0.lo == $0.hi && $0.target != common }
+            let fallback = target(edges.first { $0.target == common }!)
+            switchSearch(values, 0, values.count - 1, register: register, hex: hex, fallback: fallback, target: target)
+            return
+        }
+        search(edges, 0, edges.count - 1, register: register, hex: hex, target: target)
+    }
+
+    /// The common target when every edge but single values leads to it and
+    /// there are at least 4 single values leading elsewhere; else nil.
+    static func switchDefault(_ edges: [DecisionTree.Edge]) -> DecisionTree.Target? {
+        var common: DecisionTree.Target?
+        for e in edges where e.lo != e.hi {
+            if common == nil { common = e.target } else if common != e.target { return nil }
+        }
+        guard let common else { return nil }
+        return edges.filter({ $0.lo == $0.hi && $0.target != common }).count >= 4 ? common : nil
+    }
+
+    private mutating func switchSearch(_ values: [DecisionTree.Edge], _ i: Int, _ j: Int, register: String, hex: Bool,
+                                       fallback: String, target: (DecisionTree.Edge) -> String) {
+        if j - i < 3 {
+            for e in values[i...j] {
+                jump(target(e), if: Condition(register: register, op: "==", value: Self.literal(e.lo, hex: hex)))
+            }
+            jump(fallback)
+            return
+        }
+        let mid = (i + j + 1) / 2
+        let right = ".Ls\(searchLabels)_%="
+        searchLabels += 1
+        jump(right, if: Condition(register: register, op: ">=", value: Self.literal(values[mid].lo, hex: hex)))
+        switchSearch(values, i, mid - 1, register: register, hex: hex, fallback: fallback, target: target)
+        label(right)
+        switchSearch(values, mid, j, register: register, hex: hex, fallback: fallback, target: target)
     }
 
     private mutating func search(_ edges: [DecisionTree.Edge], _ i: Int, _ j: Int, register: String, hex: Bool,
