@@ -423,48 +423,18 @@ public enum TableEmitter {
 
     /// The leading fields as assembly (`TreeAsm`) that sets `t` to the
     /// target word where the walk takes over; returns whether it needs v4.
+    ///
+    /// Each exit leaves a different constant in `t`, and the walk uses `t`
+    /// for indices, so the verifier would walk it once per exit (ipc1_10k:
+    /// 707k instructions processed). XOR-ing it twice with a field the code
+    /// does not test leaves it unknown to the verifier on every path, so
+    /// the paths' states agree and the walk is verified once.
     private static func emitCode(_ layout: Layout, into out: inout CodePrinter) -> Bool {
-        let tree = layout.tree
-        var number: [Int: Int] = [:]
-        for (i, n) in layout.codeNodes.enumerated() { number[n] = i }
-        // One block per distinct word, numbered in order of first use.
-        var exitLabel: [UInt32: Int] = [:]
-        var exitOrder: [UInt32] = []
-        func label(_ t: DecisionTree.Target) -> String {
-            if case .node(let n) = t, let i = number[n] { return TreeAsm.nodeLabel(i) }
-            let word = layout.exits[t]!
-            if exitLabel[word] == nil {
-                exitLabel[word] = exitOrder.count
-                exitOrder.append(word)
-            }
-            return ".Lw\(exitLabel[word]!)_%="
-        }
-        var code = TreeAsm()
-        for n in layout.codeNodes {
-            code.label(TreeAsm.nodeLabel(number[n]!))
-            code.search(tree.nodes[n].field, tree.nodes[n].edges) { label($0.target) }
-        }
-        for (k, word) in exitOrder.enumerated() {
-            code.label(".Lw\(k)_%=")
-            code.insn("%[t] = \(literal(word, hex: true))")
-            if k + 1 < exitOrder.count { code.jump(TreeAsm.endLabel) }
-        }
-        code.label(TreeAsm.endLabel)
-        // Each exit leaves a different constant in `t`, and the walk uses
-        // `t` for indices, so the verifier would walk it once per exit
-        // (ipc1_10k: 707k instructions processed). XOR-ing it twice with a
-        // field the code did not test leaves it unknown to the verifier on
-        // every path, so the paths' states agree and the walk is verified
-        // once.
         let blur = layout.fields[0].field
-        code.insn("%[t] ^= \(TreeAsm.register(blur))")
-        code.insn("%[t] ^= \(TreeAsm.register(blur))")
-        out.line("asm volatile(")
-        let (instructions, farJumps) = code.render(into: &out, reach: TreeEmitter.jumpReach)
-        out.line(": [t] \"=&w\"(t)")
-        out.line(": " + TreeAsm.operands(code.fields.union([blur])) + ");")
-        TreeAsm.pad(instructions, into: &out)
-        return farJumps || instructions > TreeEmitter.v4Instructions
+        return TreeAsm.emitStatement(tree: layout.tree, nodes: layout.codeNodes, output: "t",
+                                     value: { layout.exits[$0]! }, describe: { _ in nil },
+                                     tail: Array(repeating: "%[t] ^= \(TreeAsm.register(blur))", count: 2),
+                                     inputs: [blur], into: &out)
     }
 
     /// `declaration[padded count] = { values, zeros }`, several values a line.

@@ -62,8 +62,54 @@ struct TreeAsm {
     mutating func comment(_ s: String) { items.append(.comment(s)) }
 
     static func nodeLabel(_ n: Int) -> String { ".Ln\(n)_%=" }
-    static func actionLabel(_ id: Int) -> String { ".La\(id)_%=" }
+    static func exitLabel(_ k: Int) -> String { ".Lx\(k)_%=" }
     static let endLabel = ".Lend_%="
+
+    /// The statement for `nodes` of `tree` (parents first; packets enter at
+    /// `nodes[0]`), written with its padding: each packet leaves it with
+    /// the `__u32` variable `output` set to `value(target)` for the place
+    /// outside `nodes` it reached (one block per distinct value, in order of
+    /// first use, commented with `describe(value)`), after which `tail`
+    /// runs (instructions that may read `inputs`, fields beyond those the
+    /// nodes test). Returns whether it needs -mcpu=v4.
+    static func emitStatement(tree: DecisionTree, nodes: [Int], output: String,
+                              value: (DecisionTree.Target) -> UInt32, describe: (UInt32) -> String?,
+                              tail: [String] = [], inputs: Set<DecisionTree.Field> = [],
+                              into out: inout CodePrinter) -> Bool {
+        var number: [Int: Int] = [:]
+        for (i, n) in nodes.enumerated() { number[n] = i }
+        var exitNumber: [UInt32: Int] = [:]
+        var exits: [UInt32] = []
+        func label(_ t: DecisionTree.Target) -> String {
+            if case .node(let n) = t, let i = number[n] { return nodeLabel(i) }
+            let v = value(t)
+            if exitNumber[v] == nil {
+                exitNumber[v] = exits.count
+                exits.append(v)
+            }
+            return exitLabel(exitNumber[v]!)
+        }
+        var code = TreeAsm()
+        for n in nodes {
+            code.label(nodeLabel(number[n]!))
+            code.search(tree.nodes[n].field, tree.nodes[n].edges) { label($0.target) }
+        }
+        for (k, v) in exits.enumerated() {
+            code.label(exitLabel(k))
+            if let what = describe(v) { code.comment(what) }
+            code.insn("%[\(output)] = \(literal(v, hex: v > 0xffff))")
+            if k + 1 < exits.count { code.jump(endLabel) }
+        }
+        code.label(endLabel)
+        for insn in tail { code.insn(insn) }
+        out.line("asm volatile(")
+        let (instructions, farJumps) = code.render(into: &out, reach: TreeEmitter.jumpReach)
+        // Early clobber: `output` is written before `tail` reads inputs.
+        out.line(": [\(output)] \"=&w\"(\(output))")
+        out.line(": " + operands(code.fields.union(inputs)) + ");")
+        pad(instructions, into: &out)
+        return farJumps || instructions > TreeEmitter.v4Instructions
+    }
 
     /// The operand holding `field` (its 32-bit register).
     static func register(_ field: DecisionTree.Field) -> String { "%[\(field.name)]" }

@@ -39,8 +39,6 @@ public enum TreeEmitter {
         var out = CodePrinter()
         CEmitter.emitPreamble(ruleset, actions: actions, into: &out)
         let order = tree.reachableNodes
-        var number: [Int: Int] = [:]
-        for (i, n) in order.enumerated() { number[n] = i }
 
         emitRuleComments(ruleset, source: source, decidedIn: "the tree", into: &out)
         TreeAsm.padMacros(into: &out)
@@ -51,33 +49,22 @@ public enum TreeEmitter {
         out.line(" * as BPF assembly (see TreeAsm.swift). Returns the action of the first rule")
         out.line(" * that holds, 0 for none.")
         out.line(" */")
-        let needsV4 = emitClassify(nodes: order, ruleset, tree: tree, number: number, actions: actions, into: &out)
+        let needsV4 = emitClassify(nodes: order, ruleset, tree: tree, actions: actions, into: &out)
         return (out.text, needsV4)
     }
 
     /// `sf_classify`; returns whether its assembly needs -mcpu=v4.
-    private static func emitClassify(nodes: [Int], _ ruleset: Ruleset, tree: DecisionTree, number: [Int: Int],
+    private static func emitClassify(nodes: [Int], _ ruleset: Ruleset, tree: DecisionTree,
                                      actions: ActionTable, into out: inout CodePrinter) -> Bool {
+        // A leaf's value: its action's number (0: no rule).
+        func action(_ t: DecisionTree.Target) -> UInt32 {
+            guard case .leaf(let r) = t, let r else { return 0 }
+            return UInt32(actions.index(of: ruleset.rules[r].action.value))
+        }
+        func describe(_ id: UInt32) -> String {
+            id == 0 ? "no rule" : CEmitter.describe(actions.actions[Int(id) - 1])
+        }
         var needsV4 = false
-        // Leaves jump to one block per action, which sets the result.
-        var usedActions = Set<Int>()
-        func label(_ t: DecisionTree.Target) -> String {
-            switch t {
-            case .node(let n): return TreeAsm.nodeLabel(number[n]!)
-            case .leaf(nil):
-                usedActions.insert(0)
-                return TreeAsm.actionLabel(0)
-            case .leaf(let r?):
-                let id = actions.index(of: ruleset.rules[r].action.value)
-                usedActions.insert(id)
-                return TreeAsm.actionLabel(id)
-            }
-        }
-        func leafReturn(_ t: DecisionTree.Target) -> String {
-            guard case .leaf(let r) = t, let r else { return "return 0;\t/* no rule */" }
-            let action = ruleset.rules[r].action.value
-            return "return \(actions.index(of: action));\t/* \(CEmitter.describe(action)) */"
-        }
         out.block("static __always_inline int sf_classify(const struct sf_pkt *pkt)\n{") { out in
             if nodes.isEmpty {
                 // No test needed: every packet gets the same answer.
@@ -85,32 +72,13 @@ public enum TreeEmitter {
                 out.indent()
                 out.line("return 0;")
                 out.outdent()
-                out.line(leafReturn(tree.root))
+                out.line("return \(action(tree.root));\t/* \(describe(action(tree.root))) */")
                 return
             }
-            var code = TreeAsm()
-            for n in nodes {
-                let node = tree.nodes[n]
-                code.label(TreeAsm.nodeLabel(number[n]!))
-                code.search(node.field, node.edges) { label($0.target) }
-            }
-            let results = usedActions.sorted().map { (TreeAsm.actionLabel($0), $0,
-                                                      $0 == 0 ? "no rule" : CEmitter.describe(actions.actions[$0 - 1])) }
-            for (k, (l, value, what)) in results.enumerated() {
-                code.label(l)
-                code.comment(what)
-                code.insn("%[act] = \(value)")
-                if k + 1 < results.count { code.jump(TreeAsm.endLabel) }
-            }
-            code.label(TreeAsm.endLabel)
-            out.line("__u64 act;")
+            out.line("__u32 act;")
             out.line()
-            out.line("asm volatile(")
-            let (instructions, farJumps) = code.render(into: &out, reach: jumpReach)
-            needsV4 = farJumps || instructions > v4Instructions
-            out.line(": [act] \"=r\"(act)")
-            out.line(": " + TreeAsm.operands(code.fields) + ");")
-            TreeAsm.pad(instructions, into: &out)
+            needsV4 = TreeAsm.emitStatement(tree: tree, nodes: nodes, output: "act", value: action,
+                                            describe: describe, into: &out)
             out.line("return act;")
         }
         return needsV4
