@@ -363,21 +363,21 @@ public enum TableEmitter {
         for f in layout.fields {
             let name = f.field.name
             emitArray("static const volatile __u32 \(prefix)\(name)_bucket", count: f.buckets.count, into: &out) { i in
-                literal(f.buckets[i], hex: f.buckets[i] >> 31 != 0)
+                TreeAsm.literal(f.buckets[i], hex: f.buckets[i] >> 31 != 0)
             }
             let hex = f.width == 4
             if f.steps > 0 {
                 emitArray("static const volatile \(f.cType) \(prefix)\(name)_lo", count: f.lows.count, into: &out) { i in
-                    literal(f.lows[i], hex: hex)
+                    TreeAsm.literal(f.lows[i], hex: hex)
                 }
             }
             emitArray("static const volatile __u32 \(prefix)\(name)_to", count: f.targets.count, into: &out) { i in
-                literal(f.targets[i], hex: f.targets[i] >> tagShift != 0)
+                TreeAsm.literal(f.targets[i], hex: f.targets[i] >> tagShift != 0)
             }
         }
         out.block("static __always_inline int \(function)(const struct sf_pkt *pkt)\n{") { out in
             if layout.codeNodes.isEmpty {
-                out.line("__u32 t = \(literal(layout.root, hex: layout.root >> tagShift != 0));")
+                out.line("__u32 t = \(TreeAsm.literal(layout.root, hex: layout.root >> tagShift != 0));")
             } else {
                 out.line("__u32 t;")
             }
@@ -456,9 +456,4 @@ public enum TableEmitter {
         out.line()
     }
 
-    private static func literal(_ v: UInt32, hex: Bool) -> String {
-        guard hex else { return "\(v)" }
-        let h = String(v, radix: 16)
-        return "0x" + String(repeating: "0", count: 8 - h.count) + h
-    }
 }

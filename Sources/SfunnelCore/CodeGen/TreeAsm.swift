@@ -50,16 +50,24 @@ struct TreeAsm {
 
     static let reach = 32_767
 
-    private(set) var items: [Item] = []
+    private var items: [Item] = []
     private var searchLabels = 0
 
     /// The fields the statement tests (each an input operand).
-    private(set) var fields = Set<DecisionTree.Field>()
+    private var fields = Set<DecisionTree.Field>()
 
-    mutating func label(_ l: String) { items.append(.label(l)) }
-    mutating func insn(_ s: String) { items.append(.insn(s)) }
-    mutating func jump(_ label: String, if condition: Condition? = nil) { items.append(.jump(condition: condition, label: label)) }
-    mutating func comment(_ s: String) { items.append(.comment(s)) }
+    private mutating func label(_ l: String) { items.append(.label(l)) }
+    private mutating func insn(_ s: String) { items.append(.insn(s)) }
+    private mutating func jump(_ label: String, if condition: Condition? = nil) {
+        items.append(.jump(condition: condition, label: label))
+    }
+    private mutating func comment(_ s: String) { items.append(.comment(s)) }
+
+    /// A fresh label inside a node's search.
+    private mutating func searchLabel() -> String {
+        searchLabels += 1
+        return ".Ls\(searchLabels - 1)_%="
+    }
 
     static func nodeLabel(_ n: Int) -> String { ".Ln\(n)_%=" }
     static func exitLabel(_ k: Int) -> String { ".Lx\(k)_%=" }
@@ -124,7 +132,8 @@ struct TreeAsm {
     /// values only, ending in up to three equality tests and a jump to the
     /// common target: half the values of the plain search, as clang lowers
     /// a `switch` (measured: see docs/performance.md).
-    mutating func search(_ field: DecisionTree.Field, _ edges: [DecisionTree.Edge], target: (DecisionTree.Edge) -> String) {
+    private mutating func search(_ field: DecisionTree.Field, _ edges: [DecisionTree.Edge],
+                                 target: (DecisionTree.Edge) -> String) {
         fields.insert(field)
         let register = Self.register(field)
         let hex = field == .saddr || field == .daddr
@@ -158,8 +167,7 @@ struct TreeAsm {
             return
         }
         let mid = (i + j + 1) / 2
-        let right = ".Ls\(searchLabels)_%="
-        searchLabels += 1
+        let right = searchLabel()
         jump(right, if: Condition(register: register, op: ">=", value: Self.literal(values[mid].lo, hex: hex)))
         switchSearch(values, i, mid - 1, register: register, hex: hex, fallback: fallback, target: target)
         label(right)
@@ -182,8 +190,7 @@ struct TreeAsm {
         if mid - 1 == i {
             jump(target(edges[i]), if: Condition(register: register, op: "<", value: bound))
         } else {
-            let right = ".Ls\(searchLabels)_%="
-            searchLabels += 1
+            let right = searchLabel()
             jump(right, if: Condition(register: register, op: ">=", value: bound))
             search(edges, i, mid - 1, register: register, hex: hex, target: target)
             label(right)
@@ -243,7 +250,7 @@ struct TreeAsm {
     /// relaxation: lengthening one jump can put others out of reach); an
     /// unconditional one is `gotol` when out of reach. Returns the number
     /// of instructions and whether any `gotol` (-mcpu=v4) was needed.
-    func render(into out: inout CodePrinter, reach: Int = TreeAsm.reach) -> (instructions: Int, needsV4: Bool) {
+    private func render(into out: inout CodePrinter, reach: Int) -> (instructions: Int, needsV4: Bool) {
         // Whether `label` is among the labels from `index` on (before any instruction).
         func labelFollows(_ label: String, at index: Int) -> Bool {
             var k = index
