@@ -146,18 +146,6 @@ static __always_inline int sf_parse_l4(void *l4, void *data_end, __u8 proto, __u
 	return 0;
 }
 
-/* 1 for a UDP datagram sent without checksum (0), 0 otherwise, -1 if unreadable. */
-static __always_inline int sf_udp_no_csum(struct __sk_buff *skb, __u32 l4_off, __u8 proto)
-{
-	__be16 check;
-
-	if (proto != IPPROTO_UDP)
-		return 0;
-	if (bpf_skb_load_bytes(skb, l4_off + SF_UDP_CHECK, &check, sizeof(check)) < 0)
-		return -1;
-	return check == 0;
-}
-
 /*
  * Is the frame at `data` Ethernet with EtherType `type` (network order)?
  * h_proto is read as one 16-bit load (2-byte aligned: the verifier assumes
@@ -258,23 +246,27 @@ static __always_inline int sf_set_ip_proto_len(struct __sk_buff *skb, __u8 proto
 
 /*
  * Take the packet's addresses out of (`add` == 0) or put them into (`add` ==
- * 1) the pseudo-header sum of the L4 checksum at `csum_off`.
+ * 1) the pseudo-header sum of the L4 checksum at `csum_off`: one helper
+ * call, the two addresses as one precomputed difference (field size 0: a
+ * 32-bit one's complement sum of the addresses, or of their complements).
  * BPF_F_PSEUDO_HDR makes this right for a final checksum and for one that is
  * still partial (CHECKSUM_PARTIAL: locally generated traffic, whose field
- * holds only the pseudo-header seed and is completed after tc).
+ * holds only the pseudo-header seed and is completed after tc), and keeps a
+ * CHECKSUM_COMPLETE skb->csum in step with the field.
  * BPF_F_MARK_MANGLED_0 keeps a UDP checksum of 0 ("none") at 0.
  */
 static __always_inline int sf_csum_addrs(struct __sk_buff *skb, __u32 csum_off, __u8 proto,
 					 const struct sf_pkt *pkt, int add)
 {
-	__u64 flags = BPF_F_PSEUDO_HDR | sizeof(__be32);
-	__be32 s = bpf_htonl(pkt->saddr), d = bpf_htonl(pkt->daddr);
+	__u64 flags = BPF_F_PSEUDO_HDR;
+	__u32 s = bpf_htonl(pkt->saddr), d = bpf_htonl(pkt->daddr);
+	__u64 diff = add ? (__u64)s + d : (__u64)(__u32)~s + (__u32)~d;
 
+	/* Two 32-bit terms: one fold brings the sum back to 32 bits. */
+	diff = (diff & 0xffffffff) + (diff >> 32);
 	if (proto == IPPROTO_UDP)
 		flags |= BPF_F_MARK_MANGLED_0;
-	if (bpf_l4_csum_replace(skb, csum_off, add ? 0 : s, add ? s : 0, flags) < 0)
-		return -1;
-	return bpf_l4_csum_replace(skb, csum_off, add ? 0 : d, add ? d : 0, flags);
+	return bpf_l4_csum_replace(skb, csum_off, 0, (__u32)diff, flags);
 }
 
 /*
@@ -404,17 +396,18 @@ static __always_inline int sf_clamp_tcp(struct __sk_buff *skb, const struct sf_p
 }
 
 /*
- * Write a funnel header (wire-format.md) at `off` into room already made,
- * with its checksum: `sum` holds everything else the checksum covers (outer
- * pseudo-header and what the inner segment sums to).
+ * A funnel header (wire-format.md) in `h`, with its checksum: `sum` holds
+ * everything else the checksum covers (outer pseudo-header and what the
+ * inner segment sums to).
  */
-static __always_inline int sf_store_funnel_hdr(struct __sk_buff *skb, __u32 off, __u8 fproto,
-					       __u16 sport, __u16 dport, __u16 outer_len, __u64 sum)
+static __always_inline void sf_funnel_hdr(__be16 h[10], __u8 fproto, __u16 sport, __u16 dport,
+					  __u16 outer_len, __u64 sum)
 {
-	__be16 h[10] = {};
-	__u32 hlen = fproto == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN;
 	__u16 check;
 	int i;
+
+	for (i = 0; i < 10; i++)
+		h[i] = 0;
 
 	h[0] = bpf_htons(sport);
 	h[1] = bpf_htons(dport);
@@ -435,7 +428,65 @@ static __always_inline int sf_store_funnel_hdr(struct __sk_buff *skb, __u32 off,
 		h[8] = check;
 	else
 		h[3] = check ? check : 0xffff;	/* 0 would mean "no checksum" */
-	return bpf_skb_store_bytes(skb, off, h, hlen, BPF_F_RECOMPUTE_CSUM);
+}
+
+/* Write a funnel header (above) at `off` into room already made. */
+static __always_inline int sf_store_funnel_hdr(struct __sk_buff *skb, __u32 off, __u8 fproto,
+					       __u16 sport, __u16 dport, __u16 outer_len, __u64 sum)
+{
+	__be16 h[10];
+
+	sf_funnel_hdr(h, fproto, sport, dport, outer_len, sum);
+	return bpf_skb_store_bytes(skb, off, h, fproto == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN,
+				   BPF_F_RECOMPUTE_CSUM);
+}
+
+/*
+ * The IPv4 header (new protocol and total length) and the funnel header
+ * after it, in one store: helper calls are most of what a funnel costs.
+ * The IPv4 header's own sum does not change (its checksum follows its
+ * fields), so BPF_F_RECOMPUTE_CSUM adds only the funnel header's bytes to a
+ * CHECKSUM_COMPLETE skb->csum.
+ */
+static __always_inline int sf_store_ip_funnel_hdr(struct __sk_buff *skb, __u8 fproto, __u16 sport,
+						  __u16 dport, __u16 outer_len, __u64 sum)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct iphdr *ip = data + SF_IP_OFF;
+	struct {
+		struct iphdr ip;
+		__be16 h[10];
+	} hdrs;
+
+	if ((void *)(ip + 1) > data_end)
+		return -1;
+	hdrs.ip = *ip;
+	sf_ip_set_proto_len(&hdrs.ip, fproto, outer_len + sizeof(struct iphdr));
+	sf_funnel_hdr(hdrs.h, fproto, sport, dport, outer_len, sum);
+	return bpf_skb_store_bytes(skb, SF_IP_OFF, &hdrs,
+				   sizeof(struct iphdr) + (fproto == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN),
+				   BPF_F_RECOMPUTE_CSUM);
+}
+
+/*
+ * 1 for a UDP datagram sent without checksum (0), 0 otherwise, -1 if
+ * unreadable. The field is read in place when the linear part holds it
+ * (always, after the parse's pull, for the headers it reads).
+ */
+static __always_inline int sf_udp_no_csum(struct __sk_buff *skb, __u32 l4_off, __u8 proto)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	__be16 check;
+
+	if (proto != IPPROTO_UDP)
+		return 0;
+	if (data + l4_off + SF_UDP_HLEN <= data_end)
+		return *(__be16 *)(data + l4_off + SF_UDP_CHECK) == 0;
+	if (bpf_skb_load_bytes(skb, l4_off + SF_UDP_CHECK, &check, sizeof(check)) < 0)
+		return -1;
+	return check == 0;
 }
 
 /*
@@ -456,7 +507,7 @@ static __always_inline __attribute__((unused)) int sf_funnel(struct __sk_buff *s
 	__u32 inner_off = SF_L4_OFF + hlen;
 	__u32 inner_csum = inner_off + (pkt->proto == IPPROTO_TCP ? SF_TCP_CHECK : SF_UDP_CHECK);
 	__u32 outer_len = pkt->l4_len + hlen;
-	int udp_no_csum = 0;
+	int udp_no_csum;
 	__u32 mtu;
 	__u64 sum;
 
@@ -464,13 +515,9 @@ static __always_inline __attribute__((unused)) int sf_funnel(struct __sk_buff *s
 		return TC_ACT_UNSPEC;
 	if (outer_len + sizeof(struct iphdr) > 0xffff)
 		return TC_ACT_UNSPEC;
-	if (pkt->proto == IPPROTO_UDP) {
-		__be16 check;
-
-		if (bpf_skb_load_bytes(skb, SF_L4_OFF + SF_UDP_CHECK, &check, sizeof(check)) < 0)
-			return TC_ACT_UNSPEC;
-		udp_no_csum = check == 0;
-	}
+	udp_no_csum = sf_udp_no_csum(skb, SF_L4_OFF, pkt->proto);
+	if (udp_no_csum < 0)
+		return TC_ACT_UNSPEC;
 
 	/*
 	 * A GSO super-packet carrying this header could not be segmented by
@@ -486,8 +533,6 @@ static __always_inline __attribute__((unused)) int sf_funnel(struct __sk_buff *s
 
 	/* Make room first: if that fails, the packet is still untouched. */
 	if (bpf_skb_adjust_room(skb, hlen, BPF_ADJ_ROOM_NET, 0) < 0)
-		return TC_ACT_SHOT;
-	if (sf_set_ip_proto_len(skb, fproto, outer_len + sizeof(struct iphdr)) < 0)
 		return TC_ACT_SHOT;
 	if (sf_csum_addrs(skb, inner_csum, pkt->proto, pkt, 0) < 0)
 		return TC_ACT_SHOT;
@@ -506,7 +551,7 @@ static __always_inline __attribute__((unused)) int sf_funnel(struct __sk_buff *s
 		sum += (__u16)~sf_fold(bpf_htons(pkt->proto) + bpf_htons(pkt->l4_len));
 	}
 
-	if (sf_store_funnel_hdr(skb, SF_L4_OFF, fproto, sport, dport, outer_len, sum) < 0)
+	if (sf_store_ip_funnel_hdr(skb, fproto, sport, dport, outer_len, sum) < 0)
 		return TC_ACT_SHOT;
 	/* The flow hash was computed over the old headers. */
 	bpf_set_hash_invalid(skb);
@@ -756,9 +801,9 @@ static __always_inline __u64 sf_sum_addrs6(const struct sf_pkt6 *pkt)
 /*
  * Replace the pseudo-header addresses `from` by `to` (8 words each, source
  * then destination; NULL = `::`) in the L4 checksum at `csum_off`: one
- * checksum difference, applied with BPF_F_PSEUDO_HDR (right for a final and
- * for a partial checksum, as for IPv4). BPF_F_MARK_MANGLED_0 keeps a UDP
- * checksum of 0 at 0. BPF_F_IPV6 is not given on purpose: only the checksum
+ * checksum difference, summed here and applied with BPF_F_PSEUDO_HDR (right
+ * for a final and for a partial checksum, as for IPv4). BPF_F_MARK_MANGLED_0
+ * keeps a UDP checksum of 0 at 0. BPF_F_IPV6 is not given on purpose: only the checksum
  * field changes here, not the addresses in the header, so a CHECKSUM_COMPLETE
  * skb->csum must follow the field.
  */
@@ -766,11 +811,18 @@ static __always_inline int sf_csum_addrs6(struct __sk_buff *skb, __u32 csum_off,
 					  __be32 *from, __be32 *to)
 {
 	__u64 flags = BPF_F_PSEUDO_HDR;
-	__s64 diff;
+	__u64 diff = 0;
+	int i;
 
-	diff = bpf_csum_diff(from, from ? 32 : 0, to, to ? 32 : 0, 0);
-	if (diff < 0)
-		return -1;
+	/* What bpf_csum_diff would give, without its call. */
+	for (i = 0; i < 8; i++) {
+		if (from)
+			diff += (__u32)~from[i];
+		if (to)
+			diff += to[i];
+	}
+	diff = (diff & 0xffffffff) + (diff >> 32);
+	diff = (diff & 0xffffffff) + (diff >> 32);
 	if (proto == IPPROTO_UDP)
 		flags |= BPF_F_MARK_MANGLED_0;
 	return bpf_l4_csum_replace(skb, csum_off, 0, (__u32)diff, flags);
