@@ -489,6 +489,54 @@ static __always_inline int sf_udp_no_csum(struct __sk_buff *skb, __u32 l4_off, _
 	return check == 0;
 }
 
+/* sf_funnel_checks: go on with the funnel (any value that is no TC_ACT_*). */
+#define SF_GO	0x7fff
+
+/*
+ * What sf_funnel and sf_funnel6 check before they touch a packet: its L4
+ * header (`proto`, `l4_hlen` bytes) at `l4_off`, after an IP header of
+ * `ip_hlen` bytes, is TCP or UDP, readable, and the packet may grow by
+ * `growth` (not GSO, fits the MTU; a SYN's MSS clamped). Returns SF_GO, with
+ * `*udp_no_csum` set (sf_udp_no_csum), or the verdict.
+ */
+static __always_inline int sf_funnel_checks(struct __sk_buff *skb, __u8 proto, __u8 l4_hlen, __u32 l4_off,
+					    __u32 ip_hlen, __u32 growth, int *udp_no_csum)
+{
+	__u32 mtu;
+
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
+		return TC_ACT_UNSPEC;
+	*udp_no_csum = sf_udp_no_csum(skb, l4_off, proto);
+	if (*udp_no_csum < 0)
+		return TC_ACT_UNSPEC;
+	/*
+	 * A GSO super-packet carrying this header could not be segmented by
+	 * the kernel any more (wire-format.md, "Offloads"): drop it here,
+	 * visibly, rather than let it vanish later.
+	 */
+	if (skb->gso_size)
+		return TC_ACT_SHOT;
+	if (!sf_fits_mtu(skb, growth, &mtu))
+		return TC_ACT_SHOT;
+	if (sf_clamp_tcp_at(skb, proto, l4_hlen, l4_off, ip_hlen, mtu, growth) < 0)
+		return TC_ACT_SHOT;
+	return SF_GO;
+}
+
+/*
+ * What the `len` bytes of the inner segment (`proto`) at `off` sum to once
+ * its pseudo-header's addresses are out of its checksum: the complement of
+ * the rest of its pseudo-header, or, for a UDP datagram without checksum,
+ * its bytes summed for real. Negative if they cannot be read.
+ */
+static __always_inline __s64 sf_inner_sum(struct __sk_buff *skb, int udp_no_csum, __u32 off, __u8 proto,
+					  __u32 len)
+{
+	if (udp_no_csum)
+		return sf_sum_bytes(skb, off, len);
+	return (__u16)~sf_fold(bpf_htons(proto) + bpf_htons(len));
+}
+
 /*
  * Funnel (wire-format.md): insert a `fproto` header between the IPv4 header
  * and the packet's own L4 header.
@@ -507,49 +555,27 @@ static __always_inline __attribute__((unused)) int sf_funnel(struct __sk_buff *s
 	__u32 inner_off = SF_L4_OFF + hlen;
 	__u32 inner_csum = inner_off + (pkt->proto == IPPROTO_TCP ? SF_TCP_CHECK : SF_UDP_CHECK);
 	__u32 outer_len = pkt->l4_len + hlen;
-	int udp_no_csum;
-	__u32 mtu;
+	int udp_no_csum, go;
+	__s64 inner;
 	__u64 sum;
 
-	if (pkt->proto != IPPROTO_TCP && pkt->proto != IPPROTO_UDP)
-		return TC_ACT_UNSPEC;
 	if (outer_len + sizeof(struct iphdr) > 0xffff)
 		return TC_ACT_UNSPEC;
-	udp_no_csum = sf_udp_no_csum(skb, SF_L4_OFF, pkt->proto);
-	if (udp_no_csum < 0)
-		return TC_ACT_UNSPEC;
-
-	/*
-	 * A GSO super-packet carrying this header could not be segmented by
-	 * the kernel any more (wire-format.md, "Offloads"): drop it here,
-	 * visibly, rather than let it vanish later.
-	 */
-	if (skb->gso_size)
-		return TC_ACT_SHOT;
-	if (!sf_fits_mtu(skb, hlen, &mtu))
-		return TC_ACT_SHOT;
-	if (sf_clamp_tcp(skb, pkt, mtu, hlen) < 0)
-		return TC_ACT_SHOT;
+	go = sf_funnel_checks(skb, pkt->proto, pkt->l4_hlen, SF_L4_OFF, sizeof(struct iphdr), hlen, &udp_no_csum);
+	if (go != SF_GO)
+		return go;
 
 	/* Make room first: if that fails, the packet is still untouched. */
 	if (bpf_skb_adjust_room(skb, hlen, BPF_ADJ_ROOM_NET, 0) < 0)
 		return TC_ACT_SHOT;
 	if (sf_csum_addrs(skb, inner_csum, pkt->proto, pkt, 0) < 0)
 		return TC_ACT_SHOT;
-
-	/* Outer pseudo-header, with the real addresses. */
+	inner = sf_inner_sum(skb, udp_no_csum, inner_off, pkt->proto, pkt->l4_len);
+	if (inner < 0)
+		return TC_ACT_SHOT;
+	/* Outer pseudo-header, with the real addresses, and the inner segment. */
 	sum = sf_sum32(bpf_htonl(pkt->saddr)) + sf_sum32(bpf_htonl(pkt->daddr)) +
-	      bpf_htons(fproto) + bpf_htons(outer_len);
-	/* What the inner segment will sum to. */
-	if (udp_no_csum) {
-		__s64 s = sf_sum_bytes(skb, inner_off, pkt->l4_len);
-
-		if (s < 0)
-			return TC_ACT_SHOT;
-		sum += (__u32)s;
-	} else {
-		sum += (__u16)~sf_fold(bpf_htons(pkt->proto) + bpf_htons(pkt->l4_len));
-	}
+	      bpf_htons(fproto) + bpf_htons(outer_len) + (__u32)inner;
 
 	if (sf_store_ip_funnel_hdr(skb, fproto, sport, dport, outer_len, sum) < 0)
 		return TC_ACT_SHOT;
@@ -559,24 +585,35 @@ static __always_inline __attribute__((unused)) int sf_funnel(struct __sk_buff *s
 }
 
 /*
+ * The first step of sf_unfunnel and sf_unfunnel6: remove the outer L4 header
+ * (`hlen` bytes, 0 if the packet has none) of an IP payload of `l4_len`
+ * bytes, if what follows it holds a complete `inner` header. Returns SF_GO
+ * once it is gone, or the verdict.
+ */
+static __always_inline int sf_unfunnel_shrink(struct __sk_buff *skb, __u32 hlen, __u32 l4_len, __u8 inner)
+{
+	if (hlen == 0 || l4_len < hlen)
+		return TC_ACT_UNSPEC;
+	if (l4_len - hlen < (inner == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN))
+		return TC_ACT_UNSPEC;
+	if (bpf_skb_adjust_room(skb, -(__s32)hlen, BPF_ADJ_ROOM_NET, 0) < 0)
+		return TC_ACT_SHOT;
+	return SF_GO;
+}
+
+/*
  * Unfunnel (wire-format.md): remove the outer L4 header (its full length:
  * TCP's data offset, not an assumed 20 bytes), restore the protocol, and put
  * the packet's current addresses back into the inner checksum.
  */
 static __always_inline __attribute__((unused)) int sf_unfunnel(struct __sk_buff *skb, const struct sf_pkt *pkt, __u8 inner)
 {
-	__u32 hlen = pkt->l4_hlen;
-	__u32 inner_len = pkt->l4_len - hlen;
+	__u32 inner_len = pkt->l4_len - pkt->l4_hlen;
 	__u32 inner_csum = SF_L4_OFF + (inner == IPPROTO_TCP ? SF_TCP_CHECK : SF_UDP_CHECK);
+	int go = sf_unfunnel_shrink(skb, pkt->l4_hlen, pkt->l4_len, inner);
 
-	if (hlen == 0 || pkt->l4_len < hlen)
-		return TC_ACT_UNSPEC;
-	/* The inner header must be complete. */
-	if (inner_len < (inner == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN))
-		return TC_ACT_UNSPEC;
-
-	if (bpf_skb_adjust_room(skb, -(__s32)hlen, BPF_ADJ_ROOM_NET, 0) < 0)
-		return TC_ACT_SHOT;
+	if (go != SF_GO)
+		return go;
 	if (sf_set_ip_proto_len(skb, inner, inner_len + sizeof(struct iphdr)) < 0)
 		return TC_ACT_SHOT;
 	if (sf_csum_addrs(skb, inner_csum, inner, pkt, 1) < 0)
@@ -860,24 +897,15 @@ static __always_inline __attribute__((unused)) int sf_funnel6(struct __sk_buff *
 	__u32 inner_off = SF_L4_OFF6 + hlen;
 	__u32 inner_csum = inner_off + (pkt->proto == IPPROTO_TCP ? SF_TCP_CHECK : SF_UDP_CHECK);
 	__u32 outer_len = pkt->l4_len + hlen;
-	int udp_no_csum = 0;
-	__u32 mtu;
+	int udp_no_csum, go;
+	__s64 inner;
 	__u64 sum;
 
-	if (pkt->proto != IPPROTO_TCP && pkt->proto != IPPROTO_UDP)
-		return TC_ACT_UNSPEC;
 	if (outer_len > 0xffff)
 		return TC_ACT_UNSPEC;
-	udp_no_csum = sf_udp_no_csum(skb, SF_L4_OFF6, pkt->proto);
-	if (udp_no_csum < 0)
-		return TC_ACT_UNSPEC;
-	/* GSO, MTU and MSS as in sf_funnel (docs/datapath.md). */
-	if (skb->gso_size)
-		return TC_ACT_SHOT;
-	if (!sf_fits_mtu(skb, hlen, &mtu))
-		return TC_ACT_SHOT;
-	if (sf_clamp_tcp6(skb, pkt, mtu, hlen) < 0)
-		return TC_ACT_SHOT;
+	go = sf_funnel_checks(skb, pkt->proto, pkt->l4_hlen, SF_L4_OFF6, SF_IP6_HLEN, hlen, &udp_no_csum);
+	if (go != SF_GO)
+		return go;
 
 	/* Make room first: if that fails, the packet is still untouched. */
 	if (bpf_skb_adjust_room(skb, hlen, BPF_ADJ_ROOM_NET, 0) < 0)
@@ -886,19 +914,12 @@ static __always_inline __attribute__((unused)) int sf_funnel6(struct __sk_buff *
 		return TC_ACT_SHOT;
 	if (sf_csum_addrs6(skb, inner_csum, pkt->proto, (__be32 *)pkt->addrs, NULL) < 0)
 		return TC_ACT_SHOT;
-
-	/* Outer pseudo-header, with the real addresses. */
-	sum = sf_sum_addrs6(pkt) + bpf_htons(fproto) + bpf_htons(outer_len);
-	/* What the inner segment will sum to (its addresses now `::`). */
-	if (udp_no_csum) {
-		__s64 s = sf_sum_bytes(skb, inner_off, pkt->l4_len);
-
-		if (s < 0)
-			return TC_ACT_SHOT;
-		sum += (__u32)s;
-	} else {
-		sum += (__u16)~sf_fold(bpf_htons(pkt->proto) + bpf_htons(pkt->l4_len));
-	}
+	/* The inner segment's addresses are now `::`. */
+	inner = sf_inner_sum(skb, udp_no_csum, inner_off, pkt->proto, pkt->l4_len);
+	if (inner < 0)
+		return TC_ACT_SHOT;
+	/* Outer pseudo-header, with the real addresses, and the inner segment. */
+	sum = sf_sum_addrs6(pkt) + bpf_htons(fproto) + bpf_htons(outer_len) + (__u32)inner;
 	if (sf_store_funnel_hdr(skb, SF_L4_OFF6, fproto, sport, dport, outer_len, sum) < 0)
 		return TC_ACT_SHOT;
 	bpf_set_hash_invalid(skb);
@@ -909,17 +930,12 @@ static __always_inline __attribute__((unused)) int sf_funnel6(struct __sk_buff *
 static __always_inline __attribute__((unused)) int sf_unfunnel6(struct __sk_buff *skb, const struct sf_pkt6 *pkt,
 								 __u8 inner)
 {
-	__u32 hlen = pkt->l4_hlen;
-	__u32 inner_len = pkt->l4_len - hlen;
+	__u32 inner_len = pkt->l4_len - pkt->l4_hlen;
 	__u32 inner_csum = SF_L4_OFF6 + (inner == IPPROTO_TCP ? SF_TCP_CHECK : SF_UDP_CHECK);
+	int go = sf_unfunnel_shrink(skb, pkt->l4_hlen, pkt->l4_len, inner);
 
-	if (hlen == 0 || pkt->l4_len < hlen)
-		return TC_ACT_UNSPEC;
-	if (inner_len < (inner == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN))
-		return TC_ACT_UNSPEC;
-
-	if (bpf_skb_adjust_room(skb, -(__s32)hlen, BPF_ADJ_ROOM_NET, 0) < 0)
-		return TC_ACT_SHOT;
+	if (go != SF_GO)
+		return go;
 	if (sf_set_ip6_proto_len(skb, inner, inner_len) < 0)
 		return TC_ACT_SHOT;
 	if (sf_csum_addrs6(skb, inner_csum, inner, NULL, (__be32 *)pkt->addrs) < 0)
