@@ -45,25 +45,43 @@ netlab_up() {
   local c=$n-client r=$n-router s=$n-server
   netlab_plan "${2:-}"
   netlab_namespaces "$c" "$r" "$s"
+  netlab_links "$c" "$r" "$s" "$NETLAB_CLIENT/24" "$NETLAB_ROUTER_C/24" "$NETLAB_ROUTER_S/24" "$NETLAB_SERVER/24"
+  ip -n "$c" route add default via "$NETLAB_ROUTER_C"
+  ip -n "$s" route add default via "$NETLAB_ROUTER_S"
+  ip netns exec "$r" sysctl -qw net.ipv4.ip_forward=1
+  netlab_nat "$r" ip "$NETLAB_SERVICE" "$NETLAB_SERVER"
+}
+
+# netlab_links C R S C0 R0 R1 S0: the veth pairs c0 (in C) ── r0 (in R) and
+# s0 (in S) ── r1 (in R), with those addresses (extra `ip addr` words may
+# follow an address: "fd00::1/64 nodad"), up.
+netlab_links() {
+  local c=$1 r=$2 s=$3
   ip -n "$c" link add c0 type veth peer name r0 netns "$r"
   ip -n "$s" link add s0 type veth peer name r1 netns "$r"
-  ip -n "$c" addr add "$NETLAB_CLIENT/24" dev c0
-  ip -n "$r" addr add "$NETLAB_ROUTER_C/24" dev r0
-  ip -n "$r" addr add "$NETLAB_ROUTER_S/24" dev r1
-  ip -n "$s" addr add "$NETLAB_SERVER/24" dev s0
+  # shellcheck disable=SC2086  # the address words split on purpose
+  {
+    ip -n "$c" addr add $4 dev c0
+    ip -n "$r" addr add $5 dev r0
+    ip -n "$r" addr add $6 dev r1
+    ip -n "$s" addr add $7 dev s0
+  }
   ip -n "$c" link set c0 up
   ip -n "$r" link set r0 up
   ip -n "$r" link set r1 up
   ip -n "$s" link set s0 up
-  ip -n "$c" route add default via "$NETLAB_ROUTER_C"
-  ip -n "$s" route add default via "$NETLAB_ROUTER_S"
-  ip netns exec "$r" sysctl -qw net.ipv4.ip_forward=1
-  ip netns exec "$r" nft -f - <<NFT
-table ip netlab {
+}
+
+# netlab_nat R FAMILY SERVICE SERVER: in R, the service's NAT (nft family ip
+# or ip6): SERVICE's ports 179/tcp and 4242/udp DNATed to SERVER, what leaves
+# through r1 masqueraded.
+netlab_nat() {
+  ip netns exec "$1" nft -f - <<NFT
+table $2 netlab {
   chain prerouting {
     type nat hook prerouting priority dstnat;
-    ip daddr $NETLAB_SERVICE tcp dport 179 dnat to $NETLAB_SERVER
-    ip daddr $NETLAB_SERVICE udp dport 4242 dnat to $NETLAB_SERVER
+    $2 daddr $3 tcp dport 179 dnat to $4
+    $2 daddr $3 udp dport 4242 dnat to $4
   }
   chain postrouting {
     type nat hook postrouting priority srcnat;

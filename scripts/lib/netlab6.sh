@@ -15,7 +15,10 @@
 # does not mark them CHECKSUM_UNNECESSARY: the router's conntrack and the
 # server's UDP stack check every checksum in software.
 #
-# netlab6_up NAME / netlab6_down NAME.
+# netlab6_up NAME / netlab6_down NAME. Built from netlab.sh's pieces
+# (netlab_links, netlab_nat).
+
+source "$(dirname "${BASH_SOURCE[0]}")/netlab.sh"
 
 NETLAB6_SERVICE=fd00:201:96::10
 NETLAB6_SERVER=fd00:201:2::2
@@ -27,16 +30,8 @@ netlab6_up() {
     ip netns add "$ns"
     ip -n "$ns" link set lo up
   done
-  ip -n "$c" link add c0 type veth peer name r0 netns "$r"
-  ip -n "$s" link add s0 type veth peer name r1 netns "$r"
-  ip -n "$c" addr add fd00:201:1::2/64 dev c0 nodad
-  ip -n "$r" addr add fd00:201:1::1/64 dev r0 nodad
-  ip -n "$r" addr add fd00:201:2::1/64 dev r1 nodad
-  ip -n "$s" addr add fd00:201:2::2/64 dev s0 nodad
-  ip -n "$c" link set c0 up
-  ip -n "$r" link set r0 up
-  ip -n "$r" link set r1 up
-  ip -n "$s" link set s0 up
+  netlab_links "$c" "$r" "$s" "fd00:201:1::2/64 nodad" "fd00:201:1::1/64 nodad" \
+    "fd00:201:2::1/64 nodad" "$NETLAB6_SERVER/64 nodad"
   ip -n "$c" -6 route add default via fd00:201:1::1
   ip -n "$s" -6 route add default via fd00:201:2::1
   ip netns exec "$r" sysctl -qw net.ipv6.conf.all.forwarding=1
@@ -50,19 +45,7 @@ netlab6_up() {
   ip -n "$r" neigh replace fd00:201:1::2 lladdr "$(netlab6_mac "$c" c0)" dev r0 nud permanent
   ip -n "$r" neigh replace fd00:201:2::2 lladdr "$(netlab6_mac "$s" s0)" dev r1 nud permanent
   ip -n "$s" neigh replace fd00:201:2::1 lladdr "$(netlab6_mac "$r" r1)" dev s0 nud permanent
-  ip netns exec "$r" nft -f - <<NFT
-table ip6 netlab6 {
-  chain prerouting {
-    type nat hook prerouting priority dstnat;
-    ip6 daddr $NETLAB6_SERVICE tcp dport 179 dnat to $NETLAB6_SERVER
-    ip6 daddr $NETLAB6_SERVICE udp dport 4242 dnat to $NETLAB6_SERVER
-  }
-  chain postrouting {
-    type nat hook postrouting priority srcnat;
-    oifname "r1" masquerade
-  }
-}
-NFT
+  netlab_nat "$r" ip6 "$NETLAB6_SERVICE" "$NETLAB6_SERVER"
 }
 
 netlab6_mac() {
@@ -70,8 +53,5 @@ netlab6_mac() {
 }
 
 netlab6_down() {
-  local n=$1 ns
-  for ns in "$n-client" "$n-router" "$n-server"; do
-    ip netns del "$ns" 2>/dev/null || true
-  done
+  netlab_down "$@"
 }
