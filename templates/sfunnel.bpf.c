@@ -489,7 +489,7 @@ static __always_inline int sf_udp_no_csum(struct __sk_buff *skb, __u32 l4_off, _
 	return check == 0;
 }
 
-/* sf_funnel_checks: go on with the funnel (any value that is no TC_ACT_*). */
+/* From sf_funnel_checks and sf_unfunnel_shrink: go on (no TC_ACT_* verdict has this value). */
 #define SF_GO	0x7fff
 
 /*
