@@ -31,6 +31,7 @@
 #include <linux/udp.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include <bpf/bpf_core_read.h>
 
 #define SF_IP_OFF	ETH_HLEN
 #define SF_L4_OFF	(ETH_HLEN + sizeof(struct iphdr))
@@ -270,6 +271,42 @@ static __always_inline int sf_csum_addrs(struct __sk_buff *skb, __u32 csum_off, 
 }
 
 /*
+ * The kernel's own skb, for what __sk_buff does not show: whether its L4
+ * checksum is still partial (CHECKSUM_PARTIAL: the field holds only the
+ * pseudo-header seed, completed after tc from `csum_start`), and its
+ * device's MTU. Read in place (bpf_cast_to_kern_ctx is no call once
+ * verified), CO-RE: the fields' places are relocated at load time against
+ * the running kernel's BTF.
+ */
+struct net_device___sf {
+	unsigned int mtu;
+	unsigned short hard_header_len;
+} __attribute__((preserve_access_index));
+struct sk_buff___sf {
+	struct net_device___sf *dev;
+	__u8 ip_summed:2;
+} __attribute__((preserve_access_index));
+#define SF_CHECKSUM_PARTIAL	3
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
+
+static __always_inline int sf_csum_is_partial(struct __sk_buff *skb)
+{
+	struct sk_buff___sf *k = bpf_cast_to_kern_ctx(skb);
+
+	return BPF_CORE_READ_BITFIELD(k, ip_summed) == SF_CHECKSUM_PARTIAL;
+}
+
+/*
+ * Clear the flow hash, computed over the headers before they changed; most
+ * packets on a veth have none, and then the helper call is saved.
+ */
+static __always_inline void sf_clear_hash(struct __sk_buff *skb)
+{
+	if (skb->hash)
+		bpf_set_hash_invalid(skb);
+}
+
+/*
  * Room for the funnel header (docs/datapath.md, "GSO, MTU and MSS"). Would
  * the packet, `growth` bytes longer, still fit the MTU of the device the
  * program runs on? `*mtu` gets that MTU. A GSO super-packet always fits:
@@ -278,8 +315,14 @@ static __always_inline int sf_csum_addrs(struct __sk_buff *skb, __u32 csum_off, 
  */
 static __always_inline int sf_fits_mtu(struct __sk_buff *skb, __u32 growth, __u32 *mtu)
 {
-	*mtu = 0;
-	return bpf_check_mtu(skb, 0, mtu, (__s32)growth, 0) == BPF_MTU_CHK_RET_SUCCESS;
+	struct sk_buff___sf *k = bpf_cast_to_kern_ctx(skb);
+	struct net_device___sf *dev = k->dev;
+
+	/* What bpf_check_mtu(skb, 0, mtu, growth, 0) answers, without the call. */
+	if (!dev)
+		return 0;
+	*mtu = dev->mtu;
+	return skb->len + growth <= *mtu + dev->hard_header_len || skb->gso_size;
 }
 
 /*
@@ -538,6 +581,82 @@ static __always_inline __s64 sf_inner_sum(struct __sk_buff *skb, int udp_no_csum
 }
 
 /*
+ * Funnel by growing the packet at its tail and moving the L4 segment back
+ * by the funnel header's length, instead of making room at its head. The
+ * bytes are the same as sf_funnel's; what differs is the cost. A datagram a
+ * socket sends on a veth has 2 bytes of headroom, so room at the head means
+ * a new head, allocated and copied, for every packet (docs/datapath.md,
+ * "Known limits"); its tail, rounded up by the allocator, has room.
+ *
+ * One load of the segment (at most SF_TAIL_MAX bytes) into a stack buffer
+ * that holds the IPv4 header and the funnel header in front of it, the
+ * inner checksum updated there, one store of the three. Only for a linear
+ * packet whose checksum is final (not CHECKSUM_PARTIAL: `csum_start` would
+ * then point at the funnel header) and not a UDP datagram without checksum;
+ * the caller checks that. Returns 0 when done, 1 when the packet is still
+ * untouched (the caller then makes room at the head), -1 when it may be
+ * half-written.
+ */
+#define SF_TAIL_MAX	256
+static __always_inline int sf_funnel_tail(struct __sk_buff *skb, __u32 l4_len, __u32 ports, const __u8 fproto)
+{
+	const __u32 hlen = fproto == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN;
+	__u8 buf[sizeof(struct iphdr) + SF_TCP_HLEN + SF_TAIL_MAX] __attribute__((aligned(8)));
+	struct iphdr *ip = (struct iphdr *)buf;
+	__u8 *seg = buf + sizeof(struct iphdr) + hlen;
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	__u32 outer_len = l4_len + hlen;
+	__be16 h[10], *check;
+	__u64 sum;
+
+	if (l4_len < SF_UDP_HLEN || l4_len > SF_TAIL_MAX)
+		return 1;
+	if (data + SF_L4_OFF > data_end)
+		return 1;
+	*ip = *(struct iphdr *)(data + SF_IP_OFF);
+	if (bpf_skb_load_bytes(skb, SF_L4_OFF, seg, l4_len) < 0)
+		return 1;
+	if (ip->protocol == IPPROTO_TCP) {
+		if (l4_len < SF_TCP_HLEN)
+			return 1;
+		check = (__be16 *)(seg + SF_TCP_CHECK);
+	} else {
+		check = (__be16 *)(seg + SF_UDP_CHECK);
+	}
+	/* The inner checksum without the addresses (RFC 1624: add their complements). */
+	sum = (__u16)~*check + (__u16)~(ip->saddr & 0xffff) + (__u16)~(ip->saddr >> 16) +
+	      (__u16)~(ip->daddr & 0xffff) + (__u16)~(ip->daddr >> 16);
+	*check = (__u16)~sf_fold(sum);
+	if (ip->protocol == IPPROTO_UDP && *check == 0)
+		*check = 0xffff;	/* 0 would mean "no checksum" */
+	/* As in sf_funnel: outer pseudo-header and what the inner segment sums to. */
+	sum = sf_sum32(ip->saddr) + sf_sum32(ip->daddr) + bpf_htons(fproto) + bpf_htons(outer_len) +
+	      (__u16)~sf_fold(bpf_htons(ip->protocol) + bpf_htons(l4_len));
+	sf_funnel_hdr(h, fproto, ports >> 16, ports & 0xffff, outer_len, sum);
+	__builtin_memcpy(buf + sizeof(struct iphdr), h, hlen);
+	sf_ip_set_proto_len(ip, fproto, outer_len + sizeof(struct iphdr));
+
+	/* A CHECKSUM_COMPLETE skb becomes CHECKSUM_NONE here: no skb->csum to keep. */
+	if (bpf_skb_change_tail(skb, skb->len + hlen, 0) < 0)
+		return 1;
+	if (bpf_skb_store_bytes(skb, SF_IP_OFF, buf, sizeof(struct iphdr) + outer_len, 0) < 0)
+		return -1;
+	return 0;
+}
+
+/* Global functions: the 300-byte buffer gets a stack frame of its own, checked once. */
+__attribute__((noinline)) int sf_funnel_tail_udp(struct __sk_buff *skb, __u32 l4_len, __u32 ports)
+{
+	return sf_funnel_tail(skb, l4_len, ports, IPPROTO_UDP);
+}
+
+__attribute__((noinline)) int sf_funnel_tail_tcp(struct __sk_buff *skb, __u32 l4_len, __u32 ports)
+{
+	return sf_funnel_tail(skb, l4_len, ports, IPPROTO_TCP);
+}
+
+/*
  * Funnel (wire-format.md): insert a `fproto` header between the IPv4 header
  * and the packet's own L4 header.
  *
@@ -565,6 +684,19 @@ static __always_inline __attribute__((unused)) int sf_funnel(struct __sk_buff *s
 	if (go != SF_GO)
 		return go;
 
+	if (!udp_no_csum && pkt->l4_len <= SF_TAIL_MAX &&
+	    (long)skb->data_end - (long)skb->data == skb->len && !sf_csum_is_partial(skb)) {
+		__u32 ports = ((__u32)sport << 16) | dport;
+		int done = fproto == IPPROTO_TCP ? sf_funnel_tail_tcp(skb, pkt->l4_len, ports)
+						 : sf_funnel_tail_udp(skb, pkt->l4_len, ports);
+
+		if (done < 0)
+			return TC_ACT_SHOT;
+		if (done == 0) {
+			sf_clear_hash(skb);
+			return TC_ACT_OK;
+		}
+	}
 	/* Make room first: if that fails, the packet is still untouched. */
 	if (bpf_skb_adjust_room(skb, hlen, BPF_ADJ_ROOM_NET, 0) < 0)
 		return TC_ACT_SHOT;
@@ -580,7 +712,7 @@ static __always_inline __attribute__((unused)) int sf_funnel(struct __sk_buff *s
 	if (sf_store_ip_funnel_hdr(skb, fproto, sport, dport, outer_len, sum) < 0)
 		return TC_ACT_SHOT;
 	/* The flow hash was computed over the old headers. */
-	bpf_set_hash_invalid(skb);
+	sf_clear_hash(skb);
 	return TC_ACT_OK;
 }
 
@@ -602,6 +734,51 @@ static __always_inline int sf_unfunnel_shrink(struct __sk_buff *skb, __u32 hlen,
 }
 
 /*
+ * After sf_unfunnel_shrink, for a packet whose checksum is final (the caller
+ * checks that it is not CHECKSUM_PARTIAL, whose field holds a seed instead):
+ * the IPv4 header with protocol `inner` and total length `tot_len`, and the
+ * inner checksum with the packet's addresses put back into its
+ * pseudo-header (RFC 1624; a UDP checksum of 0, "none", stays 0), in one
+ * store, instead of a store and bpf_l4_csum_replace. BPF_F_RECOMPUTE_CSUM
+ * keeps a CHECKSUM_COMPLETE skb->csum in step. Returns 0 when done, 1 when
+ * the headers are not all in the linear part (nothing written), or -1.
+ */
+static __always_inline int sf_unfunnel_hdrs(struct __sk_buff *skb, __u8 inner, __u16 tot_len)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct {
+		struct iphdr ip;
+		__be16 l4[SF_TCP_CHECK / 2 + 1];	/* up to the checksum field */
+	} h;
+	__u32 n, at;
+	__u64 sum;
+
+	if (inner == IPPROTO_TCP) {
+		n = SF_TCP_CHECK + 2;
+		at = SF_TCP_CHECK / 2;
+		if (data + SF_L4_OFF + SF_TCP_CHECK + 2 > data_end)
+			return 1;
+		__builtin_memcpy(h.l4, data + SF_L4_OFF, SF_TCP_CHECK + 2);
+	} else {
+		n = SF_UDP_CHECK + 2;
+		at = SF_UDP_CHECK / 2;
+		if (data + SF_L4_OFF + SF_UDP_CHECK + 2 > data_end)
+			return 1;
+		__builtin_memcpy(h.l4, data + SF_L4_OFF, SF_UDP_CHECK + 2);
+	}
+	h.ip = *(struct iphdr *)(data + SF_IP_OFF);
+	sf_ip_set_proto_len(&h.ip, inner, tot_len);
+	if (inner != IPPROTO_UDP || h.l4[at] != 0) {
+		sum = (__u16)~h.l4[at] + sf_sum32(h.ip.saddr) + sf_sum32(h.ip.daddr);
+		h.l4[at] = (__u16)~sf_fold(sum);
+		if (inner == IPPROTO_UDP && h.l4[at] == 0)
+			h.l4[at] = 0xffff;
+	}
+	return bpf_skb_store_bytes(skb, SF_IP_OFF, &h, sizeof(struct iphdr) + n, BPF_F_RECOMPUTE_CSUM) < 0 ? -1 : 0;
+}
+
+/*
  * Unfunnel (wire-format.md): remove the outer L4 header (its full length:
  * TCP's data offset, not an assumed 20 bytes), restore the protocol, and put
  * the packet's current addresses back into the inner checksum.
@@ -614,11 +791,16 @@ static __always_inline __attribute__((unused)) int sf_unfunnel(struct __sk_buff 
 
 	if (go != SF_GO)
 		return go;
-	if (sf_set_ip_proto_len(skb, inner, inner_len + sizeof(struct iphdr)) < 0)
+	go = sf_csum_is_partial(skb) ? 1 : sf_unfunnel_hdrs(skb, inner, inner_len + sizeof(struct iphdr));
+	if (go < 0)
 		return TC_ACT_SHOT;
-	if (sf_csum_addrs(skb, inner_csum, inner, pkt, 1) < 0)
-		return TC_ACT_SHOT;
-	bpf_set_hash_invalid(skb);
+	if (go > 0) {
+		if (sf_set_ip_proto_len(skb, inner, inner_len + sizeof(struct iphdr)) < 0)
+			return TC_ACT_SHOT;
+		if (sf_csum_addrs(skb, inner_csum, inner, pkt, 1) < 0)
+			return TC_ACT_SHOT;
+	}
+	sf_clear_hash(skb);
 	return TC_ACT_OK;
 }
 
@@ -666,7 +848,7 @@ static __always_inline __attribute__((unused)) int sf_funnel_ip(struct __sk_buff
 	outer.udp.check = 0;
 	if (bpf_skb_store_bytes(skb, SF_IP_OFF, &outer, sizeof(outer), 0) < 0)
 		return TC_ACT_SHOT;
-	bpf_set_hash_invalid(skb);
+	sf_clear_hash(skb);
 	return TC_ACT_OK;
 }
 
@@ -704,7 +886,7 @@ static __always_inline __attribute__((unused)) int sf_unfunnel_ip(struct __sk_bu
 
 	if (bpf_skb_adjust_room(skb, -(__s32)hlen, BPF_ADJ_ROOM_MAC, 0) < 0)
 		return TC_ACT_SHOT;
-	bpf_set_hash_invalid(skb);
+	sf_clear_hash(skb);
 	/* Nothing translated the addresses on the way: the inner packet is ready. */
 	if (inner.saddr == s && inner.daddr == d)
 		return TC_ACT_OK;
@@ -922,7 +1104,7 @@ static __always_inline __attribute__((unused)) int sf_funnel6(struct __sk_buff *
 	sum = sf_sum_addrs6(pkt) + bpf_htons(fproto) + bpf_htons(outer_len) + (__u32)inner;
 	if (sf_store_funnel_hdr(skb, SF_L4_OFF6, fproto, sport, dport, outer_len, sum) < 0)
 		return TC_ACT_SHOT;
-	bpf_set_hash_invalid(skb);
+	sf_clear_hash(skb);
 	return TC_ACT_OK;
 }
 
@@ -940,7 +1122,7 @@ static __always_inline __attribute__((unused)) int sf_unfunnel6(struct __sk_buff
 		return TC_ACT_SHOT;
 	if (sf_csum_addrs6(skb, inner_csum, inner, NULL, (__be32 *)pkt->addrs) < 0)
 		return TC_ACT_SHOT;
-	bpf_set_hash_invalid(skb);
+	sf_clear_hash(skb);
 	return TC_ACT_OK;
 }
 
@@ -1023,7 +1205,7 @@ static __always_inline __attribute__((unused)) int sf_funnel_ip6(struct __sk_buf
 		return TC_ACT_SHOT;
 	if (bpf_skb_store_bytes(skb, SF_IP6_OFF, &outer, sizeof(outer), BPF_F_RECOMPUTE_CSUM) < 0)
 		return TC_ACT_SHOT;
-	bpf_set_hash_invalid(skb);
+	sf_clear_hash(skb);
 	return TC_ACT_OK;
 }
 
@@ -1066,7 +1248,7 @@ static __always_inline __attribute__((unused)) int sf_unfunnel_ip6(struct __sk_b
 	if (csum_off &&
 	    sf_csum_addrs6(skb, csum_off, inner.nexthdr, (__be32 *)&inner.saddr, (__be32 *)pkt->addrs) < 0)
 		return TC_ACT_SHOT;
-	bpf_set_hash_invalid(skb);
+	sf_clear_hash(skb);
 	return TC_ACT_OK;
 }
 
