@@ -588,9 +588,12 @@ static __always_inline __s64 sf_inner_sum(struct __sk_buff *skb, int udp_no_csum
  * a new head, allocated and copied, for every packet (docs/datapath.md,
  * "Known limits"); its tail, rounded up by the allocator, has room.
  *
- * One load of the segment (at most SF_TAIL_MAX bytes) into a stack buffer
- * that holds the IPv4 header and the funnel header in front of it, the
- * inner checksum updated there, one store of the three. Only for a linear
+ * One load of what follows the IPv4 header (`move` bytes, at most
+ * SF_TAIL_MAX: the L4 segment and any trailing bytes, such as Ethernet
+ * padding, which stay behind it as they would with room at the head) into
+ * a stack buffer that holds the IPv4 header and the funnel header in front
+ * of it, the inner checksum updated there, one store of the three: every
+ * byte of the grown packet is written. Only for a linear
  * packet whose checksum is final (not CHECKSUM_PARTIAL: `csum_start` would
  * then point at the funnel header) and not a UDP datagram without checksum;
  * the caller checks that. Returns 0 when done, 1 when the packet is still
@@ -598,7 +601,8 @@ static __always_inline __s64 sf_inner_sum(struct __sk_buff *skb, int udp_no_csum
  * half-written.
  */
 #define SF_TAIL_MAX	256
-static __always_inline int sf_funnel_tail(struct __sk_buff *skb, __u32 l4_len, __u32 ports, const __u8 fproto)
+static __always_inline int sf_funnel_tail(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports,
+					  const __u8 fproto)
 {
 	const __u32 hlen = fproto == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN;
 	__u8 buf[sizeof(struct iphdr) + SF_TCP_HLEN + SF_TAIL_MAX] __attribute__((aligned(8)));
@@ -610,12 +614,12 @@ static __always_inline int sf_funnel_tail(struct __sk_buff *skb, __u32 l4_len, _
 	__be16 h[10], *check;
 	__u64 sum;
 
-	if (l4_len < SF_UDP_HLEN || l4_len > SF_TAIL_MAX)
+	if (l4_len < SF_UDP_HLEN || move < l4_len || move > SF_TAIL_MAX)
 		return 1;
 	if (data + SF_L4_OFF > data_end)
 		return 1;
 	*ip = *(struct iphdr *)(data + SF_IP_OFF);
-	if (bpf_skb_load_bytes(skb, SF_L4_OFF, seg, l4_len) < 0)
+	if (bpf_skb_load_bytes(skb, SF_L4_OFF, seg, move) < 0)
 		return 1;
 	if (ip->protocol == IPPROTO_TCP) {
 		if (l4_len < SF_TCP_HLEN)
@@ -640,20 +644,20 @@ static __always_inline int sf_funnel_tail(struct __sk_buff *skb, __u32 l4_len, _
 	/* A CHECKSUM_COMPLETE skb becomes CHECKSUM_NONE here: no skb->csum to keep. */
 	if (bpf_skb_change_tail(skb, skb->len + hlen, 0) < 0)
 		return 1;
-	if (bpf_skb_store_bytes(skb, SF_IP_OFF, buf, sizeof(struct iphdr) + outer_len, 0) < 0)
+	if (bpf_skb_store_bytes(skb, SF_IP_OFF, buf, sizeof(struct iphdr) + hlen + move, 0) < 0)
 		return -1;
 	return 0;
 }
 
 /* Global functions: the 300-byte buffer gets a stack frame of its own, checked once. */
-__attribute__((noinline)) int sf_funnel_tail_udp(struct __sk_buff *skb, __u32 l4_len, __u32 ports)
+__attribute__((noinline)) int sf_funnel_tail_udp(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports)
 {
-	return sf_funnel_tail(skb, l4_len, ports, IPPROTO_UDP);
+	return sf_funnel_tail(skb, l4_len, move, ports, IPPROTO_UDP);
 }
 
-__attribute__((noinline)) int sf_funnel_tail_tcp(struct __sk_buff *skb, __u32 l4_len, __u32 ports)
+__attribute__((noinline)) int sf_funnel_tail_tcp(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports)
 {
-	return sf_funnel_tail(skb, l4_len, ports, IPPROTO_TCP);
+	return sf_funnel_tail(skb, l4_len, move, ports, IPPROTO_TCP);
 }
 
 /*
@@ -684,11 +688,11 @@ static __always_inline __attribute__((unused)) int sf_funnel(struct __sk_buff *s
 	if (go != SF_GO)
 		return go;
 
-	if (!udp_no_csum && pkt->l4_len <= SF_TAIL_MAX &&
+	if (!udp_no_csum && skb->len <= SF_L4_OFF + SF_TAIL_MAX &&
 	    (long)skb->data_end - (long)skb->data == skb->len && !sf_csum_is_partial(skb)) {
-		__u32 ports = ((__u32)sport << 16) | dport;
-		int done = fproto == IPPROTO_TCP ? sf_funnel_tail_tcp(skb, pkt->l4_len, ports)
-						 : sf_funnel_tail_udp(skb, pkt->l4_len, ports);
+		__u32 ports = ((__u32)sport << 16) | dport, move = skb->len - SF_L4_OFF;
+		int done = fproto == IPPROTO_TCP ? sf_funnel_tail_tcp(skb, pkt->l4_len, move, ports)
+						 : sf_funnel_tail_udp(skb, pkt->l4_len, move, ports);
 
 		if (done < 0)
 			return TC_ACT_SHOT;

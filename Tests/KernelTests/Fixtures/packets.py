@@ -131,13 +131,14 @@ def fix_ip_hdr_csum(frame, l3=14):
 # and 0xFFFF are avoided (see no_ambiguous_csums) because both mean "zero" in
 # one's complement and an incremental update and a full recomputation may
 # legitimately pick different ones.
-def csum_values(frame, inner_proto=None):
+def csum_values(frame, inner_proto=None, trailer=0):
     """Parse an Ethernet/IPv4 frame by hand, verify every checksum, return them.
 
     If inner_proto is given the frame is a funneled one: the outer L4 checksum
-    is verified with the real addresses, the inner with 0.0.0.0 addresses."""
+    is verified with the real addresses, the inner with 0.0.0.0 addresses.
+    `trailer`: bytes after the IPv4 packet (Ethernet padding)."""
     assert struct.unpack("!H", frame[12:14])[0] == 0x0800
-    ip = frame[14:]
+    ip = frame[14:len(frame) - trailer]
     ihl = (ip[0] & 0x0F) * 4
     assert ip[0] >> 4 == 4 and ihl == 20
     tot_len = struct.unpack("!H", ip[2:4])[0]
@@ -334,6 +335,17 @@ for combo in COMBOS:
         assert len(orig) - 34 == l4_len
         add("funnel/%s/l4-%d" % (combo, l4_len), FUNNEL_RULES, orig, "ok", fun)
         add("unfunnel/%s/l4-%d" % (combo, l4_len), UNFUNNEL_RULES, fun, "ok", orig)
+
+# 2c: trailing bytes after the IPv4 packet (Ethernet padding of a short
+# frame, as received from a NIC): they stay behind the packet, shifted by the
+# funnel header, and are left alone by unfunnel.
+for combo in COMBOS:
+    orig, fun = pick_seed(lambda s: build_pair(combo, 1, s), seed_base)
+    seed_base += 60
+    pad = bytes((0xA5 + i) & 0xFF for i in range(64 - len(orig)))
+    assert len(orig + pad) == 64
+    add("funnel/%s/padded" % combo, FUNNEL_RULES, orig + pad, "ok", fun + pad)
+    add("unfunnel/%s/padded" % combo, UNFUNNEL_RULES, fun + pad, "ok", orig + pad)
 
 # 3: inner UDP with checksum 0
 for combo in ("udp-in-tcp", "udp-in-udp"):
@@ -726,12 +738,14 @@ for c in cases:
     if c["verdict"] != "ok" or c["rules"] in (VERDICT_RULES, ENCAP_RULES, UNENCAP_RULES):
         continue
     out = bytes.fromhex(c["output"])
+    pad = len(out) - 14 - struct.unpack("!H", out[16:18])[0] if c["name"].endswith("/padded") else 0
     if c["name"].startswith("funnel/"):
         combo = c["name"].split("/")[1]
-        csum_values(out, inner_proto=COMBOS[combo][0])
-        csum_values(bytes.fromhex(c["input"]))
+        csum_values(out, inner_proto=COMBOS[combo][0], trailer=pad)
+        inp = bytes.fromhex(c["input"])
+        csum_values(inp, trailer=len(inp) - 14 - struct.unpack("!H", inp[16:18])[0])
     else:
-        csum_values(out)
+        csum_values(out, trailer=pad)
 
 # IPv6: the same formats after the 40-byte fixed header (packets_ipv6.py).
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
