@@ -586,7 +586,7 @@ static __always_inline __s64 sf_inner_sum(struct __sk_buff *skb, int udp_no_csum
  * bytes are the same as sf_funnel's; what differs is the cost. A datagram a
  * socket sends on a veth has 2 bytes of headroom, so room at the head means
  * a new head, allocated and copied, for every packet (docs/datapath.md,
- * "Known limits"); its tail, rounded up by the allocator, has room.
+ * "Making room"); its tail, rounded up by the allocator, has room.
  *
  * One load of what follows the IPv4 header (`move` bytes, at most
  * SF_TAIL_MAX: the L4 segment and any trailing bytes, such as Ethernet
