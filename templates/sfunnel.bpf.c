@@ -272,11 +272,12 @@ static __always_inline int sf_csum_addrs(struct __sk_buff *skb, __u32 csum_off, 
 
 /*
  * The kernel's own skb, for what __sk_buff does not show: whether its L4
- * checksum is still partial (CHECKSUM_PARTIAL: the field holds only the
- * pseudo-header seed, completed after tc from `csum_start`), and its
- * device's MTU. Read in place (bpf_cast_to_kern_ctx is no call once
- * verified), CO-RE: the fields' places are relocated at load time against
- * the running kernel's BTF.
+ * checksum is still partial (CHECKSUM_PARTIAL: the field at `csum_start` +
+ * `csum_offset` holds only the pseudo-header seed, and the checksum is
+ * completed after tc over everything from `csum_start`), and its device's
+ * MTU. Read in place (bpf_cast_to_kern_ctx is no
+ * call once verified), CO-RE: the fields' places are relocated at load time
+ * against the running kernel's BTF.
  */
 struct net_device___sf {
 	unsigned int mtu;
@@ -284,16 +285,32 @@ struct net_device___sf {
 } __attribute__((preserve_access_index));
 struct sk_buff___sf {
 	struct net_device___sf *dev;
+	__u16 mac_header;
+	__u16 csum_start;
+	__u16 csum_offset;
 	__u8 ip_summed:2;
 } __attribute__((preserve_access_index));
 #define SF_CHECKSUM_PARTIAL	3
 extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
 
-static __always_inline int sf_csum_is_partial(struct __sk_buff *skb)
+/*
+ * SF_CSUM_FINAL if the packet's checksum is not partial; SF_CSUM_OTHER if it
+ * is, but its field is not where a `proto` header keeps its checksum;
+ * otherwise where the partial checksum starts, counted from the frame's
+ * first byte (skb->data at tc, where the Ethernet header is: `mac_header`,
+ * like `csum_start`, counts from the buffer's `head`).
+ */
+#define SF_CSUM_FINAL	(-1)
+#define SF_CSUM_OTHER	(-2)
+static __always_inline long sf_partial_start(struct __sk_buff *skb, __u8 proto)
 {
 	struct sk_buff___sf *k = bpf_cast_to_kern_ctx(skb);
 
-	return BPF_CORE_READ_BITFIELD(k, ip_summed) == SF_CHECKSUM_PARTIAL;
+	if (BPF_CORE_READ_BITFIELD(k, ip_summed) != SF_CHECKSUM_PARTIAL)
+		return SF_CSUM_FINAL;
+	if (k->csum_offset != (proto == IPPROTO_TCP ? SF_TCP_CHECK : SF_UDP_CHECK))
+		return SF_CSUM_OTHER;
+	return (long)k->csum_start - (long)k->mac_header;
 }
 
 /*
@@ -581,83 +598,216 @@ static __always_inline __s64 sf_inner_sum(struct __sk_buff *skb, int udp_no_csum
 }
 
 /*
- * Funnel by growing the packet at its tail and moving the L4 segment back
- * by the funnel header's length, instead of making room at its head. The
- * bytes are the same as sf_funnel's; what differs is the cost. A datagram a
- * socket sends on a veth has 2 bytes of headroom, so room at the head means
- * a new head, allocated and copied, for every packet (docs/datapath.md,
- * "Making room"); its tail, rounded up by the allocator, has room.
+ * Funnel by growing the packet at its tail and moving what follows the IPv4
+ * header back by the funnel header's length, instead of making room at its
+ * head. The bytes are the same as sf_funnel's; what differs is the cost,
+ * and where a partial checksum ends up. A datagram a socket sends on a veth
+ * has 2 bytes of headroom, so room at the head means a new head, allocated
+ * and copied, for every packet (docs/datapath.md, "Making room"); its tail,
+ * rounded up by the allocator, has room.
  *
  * One load of what follows the IPv4 header (`move` bytes, at most
  * SF_TAIL_MAX: the L4 segment and any trailing bytes, such as Ethernet
  * padding, which stay behind it as they would with room at the head) into
  * a stack buffer that holds the IPv4 header and the funnel header in front
  * of it, the inner checksum updated there, one store of the three: every
- * byte of the grown packet is written. Only for a linear
- * packet whose checksum is final (not CHECKSUM_PARTIAL: `csum_start` would
- * then point at the funnel header) and not a UDP datagram without checksum;
- * the caller checks that. Returns 0 when done, 1 when the packet is still
- * untouched (the caller then makes room at the head), -1 when it may be
- * half-written.
+ * byte of the grown packet is written. For a linear packet that is not a
+ * UDP datagram without checksum; the caller checks that, and `how` says:
+ *
+ * - SF_TAIL_PARTIAL: the checksum is partial, and `csum_start` is the L4
+ *   header's, whose protocol is the funnel header's (the caller checks
+ *   that). `csum_start` then points at the funnel header: its field gets
+ *   the outer pseudo-header's seed, so that the checksum completed after tc
+ *   is the outer one — and a NAT on the way updates it as the partial one
+ *   it is. The inner checksum is completed here, over the segment's bytes.
+ *   Otherwise the checksum is final, and the inner one has the addresses
+ *   taken out of it (RFC 1624).
+ * - SF_TAIL_GROWN: the caller grew the packet already and moved all but the
+ *   first SF_TAIL_MAX bytes of the segment (sf_move_back); bits 16 to 31
+ *   hold what those sum to. Only with SF_TAIL_PARTIAL.
+ *
+ * Returns 0 when done, 1 when the packet is still untouched (the caller
+ * then makes room at the head), -1 when it may be half-written.
  */
-#define SF_TAIL_MAX	256
+/*
+ * 192: with the caller's frame (up to about 190 bytes for rulesets with IPv6
+ * rules) the stack stays within the verifier's 512 bytes.
+ */
+#define SF_TAIL_MAX	192
+/* Iterations that move or sum any IP payload, SF_TAIL_MAX bytes each. */
+#define SF_TAIL_LOOPS	(0xffff / SF_TAIL_MAX + 1)
+#define SF_TAIL_PARTIAL	1
+#define SF_TAIL_GROWN	2
 static __always_inline int sf_funnel_tail(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports,
-					  const __u8 fproto)
+					  __u32 how, const __u8 fproto)
 {
 	const __u32 hlen = fproto == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN;
-	__u8 buf[sizeof(struct iphdr) + SF_TCP_HLEN + SF_TAIL_MAX] __attribute__((aligned(8)));
+	/* + 4: room for zeros after the segment, for bpf_csum_diff's multiple of 4 */
+	__u8 buf[sizeof(struct iphdr) + SF_TCP_HLEN + SF_TAIL_MAX + 4] __attribute__((aligned(8)));
 	struct iphdr *ip = (struct iphdr *)buf;
 	__u8 *seg = buf + sizeof(struct iphdr) + hlen;
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
 	__u32 outer_len = l4_len + hlen;
-	__be16 h[10], *check;
-	__u64 sum;
+	int fail = how & SF_TAIL_GROWN ? -1 : 1;
+	__be16 *h = (__be16 *)(buf + sizeof(struct iphdr)), *check;
+	__s64 inner;
+	__u64 sum, n;
 
-	if (l4_len < SF_UDP_HLEN || move < l4_len || move > SF_TAIL_MAX)
-		return 1;
+	if (move > SF_TAIL_MAX || l4_len < SF_UDP_HLEN)
+		return fail;
+	if (how & SF_TAIL_GROWN ? move != SF_TAIL_MAX || l4_len <= move : move < l4_len)
+		return fail;
 	if (data + SF_L4_OFF > data_end)
-		return 1;
+		return fail;
 	*ip = *(struct iphdr *)(data + SF_IP_OFF);
-	if (bpf_skb_load_bytes(skb, SF_L4_OFF, seg, move) < 0)
-		return 1;
+	/*
+	 * The funnel header first, in place: its checksum does not depend on
+	 * the segment's bytes (outer pseudo-header, and what a completed inner
+	 * segment sums to, as in sf_funnel; or, partial, the seed alone). The
+	 * segment goes behind it after (over the 12 bytes past a UDP header
+	 * that sf_funnel_hdr clears).
+	 */
+	sum = sf_sum32(ip->saddr) + sf_sum32(ip->daddr) + bpf_htons(fproto) + bpf_htons(outer_len);
+	sf_funnel_hdr(h, fproto, ports >> 16, ports & 0xffff, outer_len,
+		      sum + (__u16)~sf_fold(bpf_htons(ip->protocol) + bpf_htons(l4_len)));
+	if (how & SF_TAIL_PARTIAL)
+		h[fproto == IPPROTO_TCP ? SF_TCP_CHECK / 2 : SF_UDP_CHECK / 2] = sf_fold(sum);	/* the seed */
+	/*
+	 * Checked again where it is used, in 64 bits (the empty asm keeps clang
+	 * from dropping the check as known): the verifier loses the bounds of a
+	 * 32-bit value spilled to the stack.
+	 */
+	n = move;
+	asm volatile("" : "+r"(n));
+	if (n == 0 || n > SF_TAIL_MAX)
+		return fail;
+	if (bpf_skb_load_bytes(skb, SF_L4_OFF, seg, n) < 0)
+		return fail;
 	if (ip->protocol == IPPROTO_TCP) {
 		if (l4_len < SF_TCP_HLEN)
-			return 1;
+			return fail;
 		check = (__be16 *)(seg + SF_TCP_CHECK);
 	} else {
 		check = (__be16 *)(seg + SF_UDP_CHECK);
 	}
-	/* The inner checksum without the addresses (RFC 1624: add their complements). */
-	sum = (__u16)~*check + (__u16)~(ip->saddr & 0xffff) + (__u16)~(ip->saddr >> 16) +
-	      (__u16)~(ip->daddr & 0xffff) + (__u16)~(ip->daddr >> 16);
+	if (how & SF_TAIL_PARTIAL) {
+		/* Complete it: the segment's bytes and the addressless pseudo-header. */
+		*check = 0;
+		seg[n] = 0;	/* zeros up to a multiple of 4 (bytes: the place is not aligned) */
+		seg[n + 1] = 0;
+		seg[n + 2] = 0;
+		inner = bpf_csum_diff(0, 0, (__be32 *)seg, (n + 3) & ~3ULL, how >> 16);
+		if (inner < 0)
+			return fail;
+		sum = (__u32)inner + bpf_htons(ip->protocol) + bpf_htons(l4_len);
+	} else {
+		/* The inner checksum without the addresses (RFC 1624: add their complements). */
+		sum = (__u16)~*check + (__u16)~(ip->saddr & 0xffff) + (__u16)~(ip->saddr >> 16) +
+		      (__u16)~(ip->daddr & 0xffff) + (__u16)~(ip->daddr >> 16);
+	}
 	*check = (__u16)~sf_fold(sum);
 	if (ip->protocol == IPPROTO_UDP && *check == 0)
 		*check = 0xffff;	/* 0 would mean "no checksum" */
-	/* As in sf_funnel: outer pseudo-header and what the inner segment sums to. */
-	sum = sf_sum32(ip->saddr) + sf_sum32(ip->daddr) + bpf_htons(fproto) + bpf_htons(outer_len) +
-	      (__u16)~sf_fold(bpf_htons(ip->protocol) + bpf_htons(l4_len));
-	sf_funnel_hdr(h, fproto, ports >> 16, ports & 0xffff, outer_len, sum);
-	__builtin_memcpy(buf + sizeof(struct iphdr), h, hlen);
 	sf_ip_set_proto_len(ip, fproto, outer_len + sizeof(struct iphdr));
 
 	/* A CHECKSUM_COMPLETE skb becomes CHECKSUM_NONE here: no skb->csum to keep. */
-	if (bpf_skb_change_tail(skb, skb->len + hlen, 0) < 0)
+	if (!(how & SF_TAIL_GROWN) && bpf_skb_change_tail(skb, skb->len + hlen, 0) < 0)
 		return 1;
-	if (bpf_skb_store_bytes(skb, SF_IP_OFF, buf, sizeof(struct iphdr) + hlen + move, 0) < 0)
+	if (bpf_skb_store_bytes(skb, SF_IP_OFF, buf, sizeof(struct iphdr) + hlen + n, 0) < 0)
 		return -1;
 	return 0;
 }
 
 /* Global functions: the 300-byte buffer gets a stack frame of its own, checked once. */
-__attribute__((noinline)) int sf_funnel_tail_udp(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports)
+__attribute__((noinline)) int sf_funnel_tail_udp(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports,
+						 __u32 how)
 {
-	return sf_funnel_tail(skb, l4_len, move, ports, IPPROTO_UDP);
+	return sf_funnel_tail(skb, l4_len, move, ports, how, IPPROTO_UDP);
 }
 
-__attribute__((noinline)) int sf_funnel_tail_tcp(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports)
+__attribute__((noinline)) int sf_funnel_tail_tcp(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports,
+						 __u32 how)
 {
-	return sf_funnel_tail(skb, l4_len, move, ports, IPPROTO_TCP);
+	return sf_funnel_tail(skb, l4_len, move, ports, how, IPPROTO_TCP);
+}
+
+/*
+ * Move the `len` bytes at `off` by `by` bytes toward the packet's end, from
+ * the last one back, through the stack, SF_TAIL_MAX at a time; the packet
+ * has room for them. Returns what they sum to (folded; `off` must be an
+ * even distance from where the sum's segment starts), or -1. A global
+ * function: its buffer is a frame of its own, and the verifier walks its
+ * loop once.
+ */
+__attribute__((noinline)) __s64 sf_move_back(struct __sk_buff *skb, __u32 off, __u32 len, __u32 by)
+{
+	__u8 chunk[SF_TAIL_MAX + 4];
+	__s64 sum = 0;
+	__u32 i, tail;
+
+	if (len > 0xffff || by > SF_TCP_HLEN)
+		return -1;
+	tail = len % SF_TAIL_MAX;
+	len -= tail;
+	asm volatile("" : "+r"(tail));	/* keep the check: the verifier cannot bound a remainder */
+	if (tail >= SF_TAIL_MAX)
+		return -1;
+	if (tail) {
+		__builtin_memset(chunk, 0, sizeof(chunk));	/* zeros after it: no change to the sum */
+		if (bpf_skb_load_bytes(skb, off + len, chunk, tail) < 0 ||
+		    bpf_skb_store_bytes(skb, off + len + by, chunk, tail, 0) < 0)
+			return -1;
+		sum = bpf_csum_diff(0, 0, (__be32 *)chunk, (tail + 3) & ~3U, 0);
+	}
+	for (i = 0; i < SF_TAIL_LOOPS && len >= SF_TAIL_MAX; i++) {
+		len -= SF_TAIL_MAX;
+		if (bpf_skb_load_bytes(skb, off + len, chunk, SF_TAIL_MAX) < 0 ||
+		    bpf_skb_store_bytes(skb, off + len + by, chunk, SF_TAIL_MAX, 0) < 0)
+			return -1;
+		sum = bpf_csum_diff(0, 0, (__be32 *)chunk, SF_TAIL_MAX, (__u32)sum);
+	}
+	return len ? -1 : sf_fold((__u32)sum);
+}
+
+/*
+ * Funnel a linear packet at its tail (sf_funnel_tail) if it can be: one
+ * with a final checksum and at most SF_TAIL_MAX bytes after the IPv4
+ * header, or one whose partial checksum starts at its L4 header, of the
+ * funnel header's protocol, at any length (all but the first SF_TAIL_MAX
+ * bytes moved by sf_move_back). Returns 0 when done, 1 when the packet is
+ * untouched, -1 when it may be half-written.
+ */
+static __always_inline int sf_funnel_at_tail(struct __sk_buff *skb, const struct sf_pkt *pkt, __u8 fproto,
+					     __u32 hlen, __u32 ports)
+{
+	long at = sf_partial_start(skb, pkt->proto);
+	__u32 move = skb->len - SF_L4_OFF, how = 0;
+	__s64 rest;
+	int done;
+
+	if ((long)skb->data_end - (long)skb->data != skb->len || skb->len < SF_L4_OFF)
+		return 1;
+	if (at == SF_CSUM_FINAL) {
+		if (move > SF_TAIL_MAX)
+			return 1;
+	} else if (at == SF_L4_OFF && pkt->proto == fproto && move == pkt->l4_len) {
+		how = SF_TAIL_PARTIAL;
+		if (move > SF_TAIL_MAX) {
+			if (bpf_skb_change_tail(skb, skb->len + hlen, 0) < 0)
+				return 1;
+			rest = sf_move_back(skb, SF_L4_OFF + SF_TAIL_MAX, move - SF_TAIL_MAX, hlen);
+			if (rest < 0)
+				return -1;
+			how |= SF_TAIL_GROWN | (__u32)rest << 16;
+			move = SF_TAIL_MAX;
+		}
+	} else {
+		return 1;
+	}
+	done = fproto == IPPROTO_TCP ? sf_funnel_tail_tcp(skb, pkt->l4_len, move, ports, how)
+				     : sf_funnel_tail_udp(skb, pkt->l4_len, move, ports, how);
+	return done && (how & SF_TAIL_GROWN) ? -1 : done;
 }
 
 /*
@@ -688,11 +838,8 @@ static __always_inline __attribute__((unused)) int sf_funnel(struct __sk_buff *s
 	if (go != SF_GO)
 		return go;
 
-	if (!udp_no_csum && skb->len <= SF_L4_OFF + SF_TAIL_MAX &&
-	    (long)skb->data_end - (long)skb->data == skb->len && !sf_csum_is_partial(skb)) {
-		__u32 ports = ((__u32)sport << 16) | dport, move = skb->len - SF_L4_OFF;
-		int done = fproto == IPPROTO_TCP ? sf_funnel_tail_tcp(skb, pkt->l4_len, move, ports)
-						 : sf_funnel_tail_udp(skb, pkt->l4_len, move, ports);
+	if (!udp_no_csum) {
+		int done = sf_funnel_at_tail(skb, pkt, fproto, hlen, ((__u32)sport << 16) | dport);
 
 		if (done < 0)
 			return TC_ACT_SHOT;
@@ -783,6 +930,106 @@ static __always_inline int sf_unfunnel_hdrs(struct __sk_buff *skb, __u8 inner, _
 }
 
 /*
+ * Unfunnel a packet that sf_funnel_tail funneled with a partial checksum on
+ * this host (veth passes it on unfinished): its `csum_start` is the outer
+ * header's, of the inner one's protocol, and the inner checksum is final.
+ * The inverse of the tail way: what follows the outer header moves forward
+ * by `hlen` bytes (the first SF_TAIL_MAX of them here, with the IPv4
+ * header in front, in one store; the caller moves the rest and trims the
+ * packet), so that `csum_start` is the inner header's, and the inner
+ * checksum field gets the seed of its pseudo-header with the packet's
+ * current addresses: the packet is partial again, as if never funneled.
+ * Returns 0, or -1 if it could not be written.
+ */
+static __always_inline int sf_unfunnel_tail(struct __sk_buff *skb, __u32 inner_len, __u32 hlen, const __u8 inner)
+{
+	__u8 buf[sizeof(struct iphdr) + SF_TAIL_MAX] __attribute__((aligned(8)));
+	struct iphdr *ip = (struct iphdr *)buf;
+	__u8 *seg = buf + sizeof(struct iphdr);
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	__u32 first = inner_len > SF_TAIL_MAX ? SF_TAIL_MAX : inner_len;
+	__be16 *check;
+	__u64 sum;
+
+	if (hlen > 60 || first < (inner == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN) || first > SF_TAIL_MAX)
+		return -1;
+	if (data + SF_L4_OFF > data_end)
+		return -1;
+	*ip = *(struct iphdr *)(data + SF_IP_OFF);
+	if (bpf_skb_load_bytes(skb, SF_L4_OFF + hlen, seg, first) < 0)
+		return -1;
+	check = (__be16 *)(seg + (inner == IPPROTO_TCP ? SF_TCP_CHECK : SF_UDP_CHECK));
+	sum = sf_sum32(ip->saddr) + sf_sum32(ip->daddr) + bpf_htons(inner) + bpf_htons(inner_len);
+	*check = sf_fold(sum);
+	sf_ip_set_proto_len(ip, inner, inner_len + sizeof(struct iphdr));
+	return bpf_skb_store_bytes(skb, SF_IP_OFF, buf, sizeof(struct iphdr) + first, 0) < 0 ? -1 : 0;
+}
+
+__attribute__((noinline)) int sf_unfunnel_tail_udp(struct __sk_buff *skb, __u32 inner_len, __u32 hlen)
+{
+	return sf_unfunnel_tail(skb, inner_len, hlen, IPPROTO_UDP);
+}
+
+__attribute__((noinline)) int sf_unfunnel_tail_tcp(struct __sk_buff *skb, __u32 inner_len, __u32 hlen)
+{
+	return sf_unfunnel_tail(skb, inner_len, hlen, IPPROTO_TCP);
+}
+
+/*
+ * Move the `len` bytes at `off` by `by` bytes toward the packet's start,
+ * first to last, through the stack, SF_TAIL_MAX at a time. 0, or -1.
+ */
+__attribute__((noinline)) int sf_move_front(struct __sk_buff *skb, __u32 off, __u32 len, __u32 by)
+{
+	__u8 chunk[SF_TAIL_MAX];
+	__u32 i;
+
+	if (len > 0xffff || by > off)
+		return -1;
+	for (i = 0; i < SF_TAIL_LOOPS && len >= SF_TAIL_MAX; i++) {
+		if (bpf_skb_load_bytes(skb, off, chunk, SF_TAIL_MAX) < 0 ||
+		    bpf_skb_store_bytes(skb, off - by, chunk, SF_TAIL_MAX, 0) < 0)
+			return -1;
+		off += SF_TAIL_MAX;
+		len -= SF_TAIL_MAX;
+	}
+	if (len >= SF_TAIL_MAX)
+		return -1;
+	if (len && (bpf_skb_load_bytes(skb, off, chunk, len) < 0 ||
+		    bpf_skb_store_bytes(skb, off - by, chunk, len, 0) < 0))
+		return -1;
+	return 0;
+}
+
+/*
+ * sf_unfunnel for a packet whose partial checksum starts at its outer
+ * header (sf_unfunnel_tail above). SF_GO if it is not such a packet, or
+ * not linear (then nothing is written), else the verdict.
+ */
+static __always_inline int sf_unfunnel_at_tail(struct __sk_buff *skb, const struct sf_pkt *pkt, __u8 inner)
+{
+	__u32 hlen = pkt->l4_hlen, inner_len = pkt->l4_len - pkt->l4_hlen;
+
+	if (pkt->proto != inner || sf_partial_start(skb, inner) != SF_L4_OFF)
+		return SF_GO;
+	if ((long)skb->data_end - (long)skb->data != skb->len || skb->len != SF_L4_OFF + pkt->l4_len)
+		return SF_GO;
+	if (hlen == 0 || pkt->l4_len < hlen || inner_len < (inner == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN))
+		return SF_GO;
+	if ((inner == IPPROTO_TCP ? sf_unfunnel_tail_tcp(skb, inner_len, hlen)
+				  : sf_unfunnel_tail_udp(skb, inner_len, hlen)) < 0)
+		return TC_ACT_SHOT;
+	if (inner_len > SF_TAIL_MAX &&
+	    sf_move_front(skb, SF_L4_OFF + hlen + SF_TAIL_MAX, inner_len - SF_TAIL_MAX, hlen) < 0)
+		return TC_ACT_SHOT;
+	if (bpf_skb_change_tail(skb, skb->len - hlen, 0) < 0)
+		return TC_ACT_SHOT;
+	sf_clear_hash(skb);
+	return TC_ACT_OK;
+}
+
+/*
  * Unfunnel (wire-format.md): remove the outer L4 header (its full length:
  * TCP's data offset, not an assumed 20 bytes), restore the protocol, and put
  * the packet's current addresses back into the inner checksum.
@@ -791,11 +1038,22 @@ static __always_inline __attribute__((unused)) int sf_unfunnel(struct __sk_buff 
 {
 	__u32 inner_len = pkt->l4_len - pkt->l4_hlen;
 	__u32 inner_csum = SF_L4_OFF + (inner == IPPROTO_TCP ? SF_TCP_CHECK : SF_UDP_CHECK);
-	int go = sf_unfunnel_shrink(skb, pkt->l4_hlen, pkt->l4_len, inner);
+	long at;
+	int go = sf_unfunnel_at_tail(skb, pkt, inner);
 
 	if (go != SF_GO)
 		return go;
-	go = sf_csum_is_partial(skb) ? 1 : sf_unfunnel_hdrs(skb, inner, inner_len + sizeof(struct iphdr));
+	/* Where a partial checksum starts: the outer header's (the tail way could not be taken) or not. */
+	at = sf_partial_start(skb, inner);
+	go = sf_unfunnel_shrink(skb, pkt->l4_hlen, pkt->l4_len, inner);
+	if (go != SF_GO)
+		return go;
+	/*
+	 * A final checksum, or a partial one that started at the outer header:
+	 * the inner checksum is final, and the addresses go back in here. A
+	 * partial one at the inner header: bpf_l4_csum_replace knows the seed.
+	 */
+	go = at == SF_CSUM_FINAL || at == SF_L4_OFF ? sf_unfunnel_hdrs(skb, inner, inner_len + sizeof(struct iphdr)) : 1;
 	if (go < 0)
 		return TC_ACT_SHOT;
 	if (go > 0) {
