@@ -598,6 +598,18 @@ static __always_inline __s64 sf_inner_sum(struct __sk_buff *skb, int udp_no_csum
 }
 
 /*
+ * The largest part of a packet moved through the stack at once: 192 bytes,
+ * so that with the caller's frame (up to about 190 bytes for rulesets with
+ * IPv6 rules) the stack stays within the verifier's 512 bytes.
+ */
+#define SF_TAIL_MAX	192
+/* Iterations that move or sum any IP payload, SF_TAIL_MAX bytes each. */
+#define SF_TAIL_LOOPS	(0xffff / SF_TAIL_MAX + 1)
+/* sf_funnel_tail's `how` (below). */
+#define SF_TAIL_PARTIAL	1
+#define SF_TAIL_GROWN	2
+
+/*
  * Funnel by growing the packet at its tail and moving what follows the IPv4
  * header back by the funnel header's length, instead of making room at its
  * head. The bytes are the same as sf_funnel's; what differs is the cost,
@@ -629,15 +641,6 @@ static __always_inline __s64 sf_inner_sum(struct __sk_buff *skb, int udp_no_csum
  * Returns 0 when done, 1 when the packet is still untouched (the caller
  * then makes room at the head), -1 when it may be half-written.
  */
-/*
- * 192: with the caller's frame (up to about 190 bytes for rulesets with IPv6
- * rules) the stack stays within the verifier's 512 bytes.
- */
-#define SF_TAIL_MAX	192
-/* Iterations that move or sum any IP payload, SF_TAIL_MAX bytes each. */
-#define SF_TAIL_LOOPS	(0xffff / SF_TAIL_MAX + 1)
-#define SF_TAIL_PARTIAL	1
-#define SF_TAIL_GROWN	2
 static __always_inline int sf_funnel_tail(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports,
 					  __u32 how, const __u8 fproto)
 {
@@ -719,7 +722,7 @@ static __always_inline int sf_funnel_tail(struct __sk_buff *skb, __u32 l4_len, _
 	return 0;
 }
 
-/* Global functions: the 300-byte buffer gets a stack frame of its own, checked once. */
+/* Global functions: the buffer gets a stack frame of its own, checked once. */
 __attribute__((noinline)) int sf_funnel_tail_udp(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports,
 						 __u32 how)
 {
@@ -885,8 +888,8 @@ static __always_inline int sf_unfunnel_shrink(struct __sk_buff *skb, __u32 hlen,
 }
 
 /*
- * After sf_unfunnel_shrink, for a packet whose checksum is final (the caller
- * checks that it is not CHECKSUM_PARTIAL, whose field holds a seed instead):
+ * After sf_unfunnel_shrink, for a packet whose inner checksum is final (the
+ * caller checks that it is not a partial checksum's seed):
  * the IPv4 header with protocol `inner` and total length `tot_len`, and the
  * inner checksum with the packet's addresses put back into its
  * pseudo-header (RFC 1624; a UDP checksum of 0, "none", stays 0), in one
@@ -1004,14 +1007,15 @@ __attribute__((noinline)) int sf_move_front(struct __sk_buff *skb, __u32 off, __
 
 /*
  * sf_unfunnel for a packet whose partial checksum starts at its outer
- * header (sf_unfunnel_tail above). SF_GO if it is not such a packet, or
+ * header (`at`, from sf_partial_start; sf_unfunnel_tail above). SF_GO if it is not such a packet, or
  * not linear (then nothing is written), else the verdict.
  */
-static __always_inline int sf_unfunnel_at_tail(struct __sk_buff *skb, const struct sf_pkt *pkt, __u8 inner)
+static __always_inline int sf_unfunnel_at_tail(struct __sk_buff *skb, const struct sf_pkt *pkt, __u8 inner,
+					       long at)
 {
 	__u32 hlen = pkt->l4_hlen, inner_len = pkt->l4_len - pkt->l4_hlen;
 
-	if (pkt->proto != inner || sf_partial_start(skb, inner) != SF_L4_OFF)
+	if (pkt->proto != inner || at != SF_L4_OFF)
 		return SF_GO;
 	if ((long)skb->data_end - (long)skb->data != skb->len || skb->len != SF_L4_OFF + pkt->l4_len)
 		return SF_GO;
@@ -1038,13 +1042,11 @@ static __always_inline __attribute__((unused)) int sf_unfunnel(struct __sk_buff 
 {
 	__u32 inner_len = pkt->l4_len - pkt->l4_hlen;
 	__u32 inner_csum = SF_L4_OFF + (inner == IPPROTO_TCP ? SF_TCP_CHECK : SF_UDP_CHECK);
-	long at;
-	int go = sf_unfunnel_at_tail(skb, pkt, inner);
+	long at = sf_partial_start(skb, inner);
+	int go = sf_unfunnel_at_tail(skb, pkt, inner, at);
 
 	if (go != SF_GO)
 		return go;
-	/* Where a partial checksum starts: the outer header's (the tail way could not be taken) or not. */
-	at = sf_partial_start(skb, inner);
 	go = sf_unfunnel_shrink(skb, pkt->l4_hlen, pkt->l4_len, inner);
 	if (go != SF_GO)
 		return go;
