@@ -1007,8 +1007,9 @@ __attribute__((noinline)) int sf_move_front(struct __sk_buff *skb, __u32 off, __
 
 /*
  * sf_unfunnel for a packet whose partial checksum starts at its outer
- * header (`at`, from sf_partial_start; sf_unfunnel_tail above). SF_GO if it is not such a packet, or
- * not linear (then nothing is written), else the verdict.
+ * header (`at`, from sf_partial_start; sf_unfunnel_tail above). SF_GO if
+ * it is not such a packet, or not linear (then nothing is written), else
+ * the verdict.
  */
 static __always_inline int sf_unfunnel_at_tail(struct __sk_buff *skb, const struct sf_pkt *pkt, __u8 inner,
 					       long at)
