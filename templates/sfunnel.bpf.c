@@ -1336,6 +1336,84 @@ static __always_inline int sf_clamp_tcp6(struct __sk_buff *skb, const struct sf_
 	return sf_clamp_tcp_at(skb, pkt->proto, pkt->l4_hlen, SF_L4_OFF6, SF_IP6_HLEN, mtu, growth);
 }
 
+/*
+ * sf_funnel_tail for IPv6, final checksums only (a partial one gets room at
+ * the head): what follows the 40-byte fixed header (at most SF_TAIL_MAX6
+ * bytes: with the IPv6 header in the buffer, the stack stays within the
+ * verifier's limit) moves back behind the new funnel header, the inner
+ * checksum loses the addresses (`::`), and the payload length and next
+ * header change (IPv6 has no header checksum). 0 when done, 1 when the
+ * packet is untouched, -1 when it may be half-written.
+ */
+#define SF_TAIL_MAX6	160
+static __always_inline int sf_funnel_tail6(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports,
+					   const __u8 fproto)
+{
+	const __u32 hlen = fproto == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN;
+	__u8 buf[SF_IP6_HLEN + SF_TCP_HLEN + SF_TAIL_MAX6] __attribute__((aligned(8)));
+	struct ipv6hdr *ip6 = (struct ipv6hdr *)buf;
+	__be16 *h = (__be16 *)(buf + SF_IP6_HLEN), *check, *a;
+	__u8 *seg = buf + SF_IP6_HLEN + hlen;
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	__u32 outer_len = l4_len + hlen;
+	__u64 asum = 0, sum, n;
+	int i;
+
+	if (move > SF_TAIL_MAX6 || l4_len < SF_UDP_HLEN || move < l4_len)
+		return 1;
+	if (data + SF_L4_OFF6 > data_end)
+		return 1;
+	*ip6 = *(struct ipv6hdr *)(data + SF_IP_OFF);
+	/* Both addresses, 16 words, as they lie in memory. */
+	a = (__be16 *)&ip6->saddr;
+	for (i = 0; i < 16; i++)
+		asum += a[i];
+	/* The funnel header first, in place (see sf_funnel_tail). */
+	sum = asum + bpf_htons(fproto) + bpf_htons(outer_len);
+	sf_funnel_hdr(h, fproto, ports >> 16, ports & 0xffff, outer_len,
+		      sum + (__u16)~sf_fold(bpf_htons(ip6->nexthdr) + bpf_htons(l4_len)));
+	n = move;
+	asm volatile("" : "+r"(n));	/* checked where it is used (see sf_funnel_tail) */
+	if (n == 0 || n > SF_TAIL_MAX6)
+		return 1;
+	if (bpf_skb_load_bytes(skb, SF_L4_OFF6, seg, n) < 0)
+		return 1;
+	if (ip6->nexthdr == IPPROTO_TCP) {
+		if (l4_len < SF_TCP_HLEN)
+			return 1;
+		check = (__be16 *)(seg + SF_TCP_CHECK);
+	} else {
+		check = (__be16 *)(seg + SF_UDP_CHECK);
+	}
+	/* The inner checksum without the addresses (RFC 1624: add their complements). */
+	sum = (__u16)~*check;
+	for (i = 0; i < 16; i++)
+		sum += (__u16)~a[i];
+	*check = (__u16)~sf_fold(sum);
+	if (ip6->nexthdr == IPPROTO_UDP && *check == 0)
+		*check = 0xffff;	/* 0 would mean "no checksum" */
+	ip6->nexthdr = fproto;
+	ip6->payload_len = bpf_htons(outer_len);
+
+	/* A CHECKSUM_COMPLETE skb becomes CHECKSUM_NONE here: no skb->csum to keep. */
+	if (bpf_skb_change_tail(skb, skb->len + hlen, 0) < 0)
+		return 1;
+	if (bpf_skb_store_bytes(skb, SF_IP_OFF, buf, SF_IP6_HLEN + hlen + n, 0) < 0)
+		return -1;
+	return 0;
+}
+
+__attribute__((noinline)) int sf_funnel_tail6_udp(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports)
+{
+	return sf_funnel_tail6(skb, l4_len, move, ports, IPPROTO_UDP);
+}
+
+__attribute__((noinline)) int sf_funnel_tail6_tcp(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports)
+{
+	return sf_funnel_tail6(skb, l4_len, move, ports, IPPROTO_TCP);
+}
+
 /* Funnel (wire-format.md) after the IPv6 fixed header; see sf_funnel. */
 static __always_inline __attribute__((unused)) int sf_funnel6(struct __sk_buff *skb, const struct sf_pkt6 *pkt,
 							       __u8 fproto, __u16 sport, __u16 dport)
@@ -1354,6 +1432,20 @@ static __always_inline __attribute__((unused)) int sf_funnel6(struct __sk_buff *
 	if (go != SF_GO)
 		return go;
 
+	if (!udp_no_csum && skb->len >= SF_L4_OFF6 && skb->len - SF_L4_OFF6 <= SF_TAIL_MAX6 &&
+	    (long)skb->data_end - (long)skb->data == skb->len &&
+	    sf_partial_start(skb, pkt->proto) == SF_CSUM_FINAL) {
+		__u32 ports = ((__u32)sport << 16) | dport, move = skb->len - SF_L4_OFF6;
+		int done = fproto == IPPROTO_TCP ? sf_funnel_tail6_tcp(skb, pkt->l4_len, move, ports)
+						 : sf_funnel_tail6_udp(skb, pkt->l4_len, move, ports);
+
+		if (done < 0)
+			return TC_ACT_SHOT;
+		if (done == 0) {
+			sf_clear_hash(skb);
+			return TC_ACT_OK;
+		}
+	}
 	/* Make room first: if that fails, the packet is still untouched. */
 	if (bpf_skb_adjust_room(skb, hlen, BPF_ADJ_ROOM_NET, 0) < 0)
 		return TC_ACT_SHOT;

@@ -99,13 +99,16 @@ def build(h):
             "L4 checksum over IPv6 (proto %d)" % proto
         return c
 
-    def csum_values6(frame, inner_proto=None):
+    def csum_values6(frame, inner_proto=None, trailer=0):
         """Parse an Ethernet/IPv6 frame by hand, verify its checksums (a
-        funneled one: outer with the real addresses, inner with ::)."""
+        funneled one: outer with the real addresses, inner with ::).
+        `trailer`: bytes after the IPv6 packet (Ethernet padding)."""
         assert struct.unpack("!H", frame[12:14])[0] == 0x86DD
         ip = frame[L3:]
         assert ip[0] >> 4 == 6
         plen = struct.unpack("!H", ip[4:6])[0]
+        if trailer:
+            ip = ip[:len(ip) - trailer]
         assert plen == len(ip) - 40, (plen, len(ip))
         nh, src, dst = ip[6], ip[8:24], ip[24:40]
         seg = ip[40:]
@@ -192,6 +195,24 @@ def build(h):
             sfx = "payload-%d" % n + ("-tcpopts" if tcp_opts else "")
             h.add("ipv6/funnel/%s/%s" % (combo, sfx), FUNNEL6_RULES, orig, "ok", fun)
             h.add("ipv6/unfunnel/%s/%s" % (combo, sfx), UNFUNNEL6_RULES, fun, "ok", orig)
+
+    # either side of the IPv6 tail way's limit (SF_TAIL_MAX6, docs/datapath.md
+    # "Making room"): 160 bytes of inner segment moved within the packet, 161
+    # with room at its head; and trailing bytes (Ethernet padding) that stay
+    # behind the packet. The bytes must not depend on the way.
+    for combo in COMBOS6:
+        inner_hlen = 20 if COMBOS6[combo][0] == "tcp" else 8
+        for l4_len in (160, 161):
+            orig, fun = h.pick_seed(lambda s: build_pair6(combo, l4_len - inner_hlen, s), seed_base)
+            seed_base += 60
+            assert len(orig) - L4 == l4_len
+            h.add("ipv6/funnel/%s/l4-%d" % (combo, l4_len), FUNNEL6_RULES, orig, "ok", fun)
+            h.add("ipv6/unfunnel/%s/l4-%d" % (combo, l4_len), UNFUNNEL6_RULES, fun, "ok", orig)
+        orig, fun = h.pick_seed(lambda s: build_pair6(combo, 1, s), seed_base)
+        seed_base += 60
+        pad = bytes((0x5A + i) & 0xFF for i in range(6))
+        h.add("ipv6/funnel/%s/padded" % combo, FUNNEL6_RULES, orig + pad, "ok", fun + pad)
+        h.add("ipv6/unfunnel/%s/padded" % combo, UNFUNNEL6_RULES, fun + pad, "ok", orig + pad)
 
     # inner UDP with checksum 0 (not valid over IPv6, but the funnel must not invent one)
     for combo in ("udp-in-tcp", "udp-in-udp"):
@@ -417,10 +438,11 @@ def build(h):
         if c["verdict"] != "ok" or c["rules"] == VERDICT6_RULES:
             continue
         out = bytes.fromhex(c["output"])
+        pad = len(out) - L3 - 40 - struct.unpack("!H", out[L3 + 4:L3 + 6])[0] if c["name"].endswith("/padded") else 0
         if c["name"].startswith("ipv6/funnel/"):
-            csum_values6(out, inner_proto=COMBOS6[c["name"].split("/")[2]][0])
+            csum_values6(out, inner_proto=COMBOS6[c["name"].split("/")[2]][0], trailer=pad)
         else:
-            csum_values6(out)
+            csum_values6(out, trailer=pad)
 
     return types.SimpleNamespace(original6=original6, funneled6=funneled6, encap6=encap6, eth6=eth6, ip6=ip6,
                                  csum_values6=csum_values6)
