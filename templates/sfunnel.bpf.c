@@ -598,6 +598,67 @@ static __always_inline __s64 sf_inner_sum(struct __sk_buff *skb, int udp_no_csum
 }
 
 /*
+ * What the tail ways (sf_funnel_tail, sf_funnel_tail6) share.
+ *
+ * The one's complement sum of `count` 16-bit words at `w` as they lie in
+ * memory, or of their complements (RFC 1624: taking them out of a
+ * checksum). The addresses of an IPv4 header are 4 such words, of an IPv6
+ * header 16.
+ */
+static __always_inline __u64 sf_sum_words(const __be16 *w, int count, int complement)
+{
+	__u64 sum = 0;
+	int i;
+
+	for (i = 0; i < count; i++)
+		sum += complement ? (__u16)~w[i] : w[i];
+	return sum;
+}
+
+/* The checksum field `check` of a `proto` header for `sum`: 0 ("none") for UDP is written 0xFFFF. */
+static __always_inline void sf_set_check(__be16 *check, __u8 proto, __u64 sum)
+{
+	*check = (__u16)~sf_fold(sum);
+	if (proto == IPPROTO_UDP && *check == 0)
+		*check = 0xffff;
+}
+
+/*
+ * Load the `move` bytes at `off` into `seg` (behind the headers in the
+ * caller's buffer) and return the place of the inner checksum field of a
+ * `proto` segment of `l4_len` bytes, or NULL. `*n` gets `move`, checked
+ * again where it is used and in 64 bits (the empty asm keeps clang from
+ * dropping the check as known): the verifier loses the bounds of a 32-bit
+ * value spilled to the stack.
+ */
+static __always_inline __be16 *sf_tail_load(struct __sk_buff *skb, __u32 off, __u8 *seg, __u32 move, __u32 max,
+					    __u8 proto, __u32 l4_len, __u64 *n)
+{
+	__u64 len = move;
+
+	asm volatile("" : "+r"(len));
+	if (len == 0 || len > max || (proto == IPPROTO_TCP && l4_len < SF_TCP_HLEN))
+		return NULL;
+	if (bpf_skb_load_bytes(skb, off, seg, len) < 0)
+		return NULL;
+	*n = len;
+	return (__be16 *)(seg + (proto == IPPROTO_TCP ? SF_TCP_CHECK : SF_UDP_CHECK));
+}
+
+/*
+ * Grow the packet by `hlen` bytes at its tail (unless `grown`) and write the
+ * `len` bytes of `buf` from its IP header on. 0 when done, 1 when the packet
+ * is still untouched, -1 when it may be half-written.
+ */
+static __always_inline int sf_tail_store(struct __sk_buff *skb, const void *buf, __u64 len, __u32 hlen, int grown)
+{
+	/* A CHECKSUM_COMPLETE skb becomes CHECKSUM_NONE here: no skb->csum to keep. */
+	if (!grown && bpf_skb_change_tail(skb, skb->len + hlen, 0) < 0)
+		return 1;
+	return bpf_skb_store_bytes(skb, SF_IP_OFF, buf, len, 0) < 0 ? -1 : 0;
+}
+
+/*
  * The largest part of a packet moved through the stack at once: 192 bytes,
  * so that with the caller's frame (up to about 190 bytes for rulesets with
  * IPv6 rules) the stack stays within the verifier's 512 bytes.
@@ -671,29 +732,14 @@ static __always_inline int sf_funnel_tail(struct __sk_buff *skb, __u32 l4_len, _
 	 * segment goes behind it after (over the 12 bytes past a UDP header
 	 * that sf_funnel_hdr clears).
 	 */
-	sum = sf_sum32(ip->saddr) + sf_sum32(ip->daddr) + bpf_htons(fproto) + bpf_htons(outer_len);
+	sum = sf_sum_words((__be16 *)&ip->saddr, 4, 0) + bpf_htons(fproto) + bpf_htons(outer_len);
 	sf_funnel_hdr(h, fproto, ports >> 16, ports & 0xffff, outer_len,
 		      sum + (__u16)~sf_fold(bpf_htons(ip->protocol) + bpf_htons(l4_len)));
 	if (how & SF_TAIL_PARTIAL)
 		h[fproto == IPPROTO_TCP ? SF_TCP_CHECK / 2 : SF_UDP_CHECK / 2] = sf_fold(sum);	/* the seed */
-	/*
-	 * Checked again where it is used, in 64 bits (the empty asm keeps clang
-	 * from dropping the check as known): the verifier loses the bounds of a
-	 * 32-bit value spilled to the stack.
-	 */
-	n = move;
-	asm volatile("" : "+r"(n));
-	if (n == 0 || n > SF_TAIL_MAX)
+	check = sf_tail_load(skb, SF_L4_OFF, seg, move, SF_TAIL_MAX, ip->protocol, l4_len, &n);
+	if (!check)
 		return fail;
-	if (bpf_skb_load_bytes(skb, SF_L4_OFF, seg, n) < 0)
-		return fail;
-	if (ip->protocol == IPPROTO_TCP) {
-		if (l4_len < SF_TCP_HLEN)
-			return fail;
-		check = (__be16 *)(seg + SF_TCP_CHECK);
-	} else {
-		check = (__be16 *)(seg + SF_UDP_CHECK);
-	}
 	if (how & SF_TAIL_PARTIAL) {
 		/* Complete it: the segment's bytes and the addressless pseudo-header. */
 		*check = 0;
@@ -705,21 +751,12 @@ static __always_inline int sf_funnel_tail(struct __sk_buff *skb, __u32 l4_len, _
 			return fail;
 		sum = (__u32)inner + bpf_htons(ip->protocol) + bpf_htons(l4_len);
 	} else {
-		/* The inner checksum without the addresses (RFC 1624: add their complements). */
-		sum = (__u16)~*check + (__u16)~(ip->saddr & 0xffff) + (__u16)~(ip->saddr >> 16) +
-		      (__u16)~(ip->daddr & 0xffff) + (__u16)~(ip->daddr >> 16);
+		/* The inner checksum without the addresses. */
+		sum = (__u16)~*check + sf_sum_words((__be16 *)&ip->saddr, 4, 1);
 	}
-	*check = (__u16)~sf_fold(sum);
-	if (ip->protocol == IPPROTO_UDP && *check == 0)
-		*check = 0xffff;	/* 0 would mean "no checksum" */
+	sf_set_check(check, ip->protocol, sum);
 	sf_ip_set_proto_len(ip, fproto, outer_len + sizeof(struct iphdr));
-
-	/* A CHECKSUM_COMPLETE skb becomes CHECKSUM_NONE here: no skb->csum to keep. */
-	if (!(how & SF_TAIL_GROWN) && bpf_skb_change_tail(skb, skb->len + hlen, 0) < 0)
-		return 1;
-	if (bpf_skb_store_bytes(skb, SF_IP_OFF, buf, sizeof(struct iphdr) + hlen + n, 0) < 0)
-		return -1;
-	return 0;
+	return sf_tail_store(skb, buf, sizeof(struct iphdr) + hlen + n, hlen, how & SF_TAIL_GROWN);
 }
 
 /* Global functions: the buffer gets a stack frame of its own, checked once. */
@@ -906,7 +943,6 @@ static __always_inline int sf_unfunnel_hdrs(struct __sk_buff *skb, __u8 inner, _
 		__be16 l4[SF_TCP_CHECK / 2 + 1];	/* up to the checksum field */
 	} h;
 	__u32 n, at;
-	__u64 sum;
 
 	if (inner == IPPROTO_TCP) {
 		n = SF_TCP_CHECK + 2;
@@ -923,12 +959,8 @@ static __always_inline int sf_unfunnel_hdrs(struct __sk_buff *skb, __u8 inner, _
 	}
 	h.ip = *(struct iphdr *)(data + SF_IP_OFF);
 	sf_ip_set_proto_len(&h.ip, inner, tot_len);
-	if (inner != IPPROTO_UDP || h.l4[at] != 0) {
-		sum = (__u16)~h.l4[at] + sf_sum32(h.ip.saddr) + sf_sum32(h.ip.daddr);
-		h.l4[at] = (__u16)~sf_fold(sum);
-		if (inner == IPPROTO_UDP && h.l4[at] == 0)
-			h.l4[at] = 0xffff;
-	}
+	if (inner != IPPROTO_UDP || h.l4[at] != 0)
+		sf_set_check(&h.l4[at], inner, (__u16)~h.l4[at] + sf_sum32(h.ip.saddr) + sf_sum32(h.ip.daddr));
 	return bpf_skb_store_bytes(skb, SF_IP_OFF, &h, sizeof(struct iphdr) + n, BPF_F_RECOMPUTE_CSUM) < 0 ? -1 : 0;
 }
 
@@ -1352,56 +1384,30 @@ static __always_inline int sf_funnel_tail6(struct __sk_buff *skb, __u32 l4_len, 
 	const __u32 hlen = fproto == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN;
 	__u8 buf[SF_IP6_HLEN + SF_TCP_HLEN + SF_TAIL_MAX6] __attribute__((aligned(8)));
 	struct ipv6hdr *ip6 = (struct ipv6hdr *)buf;
-	__be16 *h = (__be16 *)(buf + SF_IP6_HLEN), *check, *a;
+	__be16 *h = (__be16 *)(buf + SF_IP6_HLEN), *check;
 	__u8 *seg = buf + SF_IP6_HLEN + hlen;
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
 	__u32 outer_len = l4_len + hlen;
-	__u64 asum = 0, sum, n;
-	int i;
+	__u64 sum, n;
 
 	if (move > SF_TAIL_MAX6 || l4_len < SF_UDP_HLEN || move < l4_len)
 		return 1;
 	if (data + SF_L4_OFF6 > data_end)
 		return 1;
 	*ip6 = *(struct ipv6hdr *)(data + SF_IP_OFF);
-	/* Both addresses, 16 words, as they lie in memory. */
-	a = (__be16 *)&ip6->saddr;
-	for (i = 0; i < 16; i++)
-		asum += a[i];
 	/* The funnel header first, in place (see sf_funnel_tail). */
-	sum = asum + bpf_htons(fproto) + bpf_htons(outer_len);
+	sum = sf_sum_words((__be16 *)&ip6->saddr, 16, 0) + bpf_htons(fproto) + bpf_htons(outer_len);
 	sf_funnel_hdr(h, fproto, ports >> 16, ports & 0xffff, outer_len,
 		      sum + (__u16)~sf_fold(bpf_htons(ip6->nexthdr) + bpf_htons(l4_len)));
-	n = move;
-	asm volatile("" : "+r"(n));	/* checked where it is used (see sf_funnel_tail) */
-	if (n == 0 || n > SF_TAIL_MAX6)
+	check = sf_tail_load(skb, SF_L4_OFF6, seg, move, SF_TAIL_MAX6, ip6->nexthdr, l4_len, &n);
+	if (!check)
 		return 1;
-	if (bpf_skb_load_bytes(skb, SF_L4_OFF6, seg, n) < 0)
-		return 1;
-	if (ip6->nexthdr == IPPROTO_TCP) {
-		if (l4_len < SF_TCP_HLEN)
-			return 1;
-		check = (__be16 *)(seg + SF_TCP_CHECK);
-	} else {
-		check = (__be16 *)(seg + SF_UDP_CHECK);
-	}
-	/* The inner checksum without the addresses (RFC 1624: add their complements). */
-	sum = (__u16)~*check;
-	for (i = 0; i < 16; i++)
-		sum += (__u16)~a[i];
-	*check = (__u16)~sf_fold(sum);
-	if (ip6->nexthdr == IPPROTO_UDP && *check == 0)
-		*check = 0xffff;	/* 0 would mean "no checksum" */
+	/* The inner checksum without the addresses (`::`). */
+	sf_set_check(check, ip6->nexthdr, (__u16)~*check + sf_sum_words((__be16 *)&ip6->saddr, 16, 1));
 	ip6->nexthdr = fproto;
 	ip6->payload_len = bpf_htons(outer_len);
-
-	/* A CHECKSUM_COMPLETE skb becomes CHECKSUM_NONE here: no skb->csum to keep. */
-	if (bpf_skb_change_tail(skb, skb->len + hlen, 0) < 0)
-		return 1;
-	if (bpf_skb_store_bytes(skb, SF_IP_OFF, buf, SF_IP6_HLEN + hlen + n, 0) < 0)
-		return -1;
-	return 0;
+	return sf_tail_store(skb, buf, SF_IP6_HLEN + hlen + n, hlen, 0);
 }
 
 __attribute__((noinline)) int sf_funnel_tail6_udp(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports)
