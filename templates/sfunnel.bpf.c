@@ -667,37 +667,30 @@ static __always_inline int sf_tail_store(struct __sk_buff *skb, const void *buf,
 /* Iterations that move or sum any IP payload, SF_TAIL_MAX bytes each. */
 #define SF_TAIL_LOOPS	(0xffff / SF_TAIL_MAX + 1)
 /* sf_funnel_tail's `how` (below). */
-#define SF_TAIL_PARTIAL	1
 #define SF_TAIL_GROWN	2
 
 /*
- * Funnel by growing the packet at its tail and moving what follows the IPv4
- * header back by the funnel header's length, instead of making room at its
- * head. The bytes are the same as sf_funnel's; what differs is the cost,
- * and where a partial checksum ends up. A datagram a socket sends on a veth
- * has 2 bytes of headroom, so room at the head means a new head, allocated
- * and copied, for every packet (docs/datapath.md, "Making room"); its tail,
- * rounded up by the allocator, has room.
+ * Funnel a packet whose checksum is partial by growing it at its tail and
+ * moving what follows the IPv4 header back by the funnel header's length,
+ * through the stack, instead of making room at its head. The bytes are the
+ * same as sf_funnel's; what differs is the cost, and where the partial
+ * checksum ends up. A datagram a socket sends on a veth has 2 bytes of
+ * headroom, so room at the head means a new head, allocated and copied,
+ * for every packet (docs/datapath.md, "Making room"); its tail, rounded up
+ * by the allocator, has room.
  *
- * One load of what follows the IPv4 header (`move` bytes, at most
- * SF_TAIL_MAX: the L4 segment and any trailing bytes, such as Ethernet
- * padding, which stay behind it as they would with room at the head) into
- * a stack buffer that holds the IPv4 header and the funnel header in front
- * of it, the inner checksum updated there, one store of the three: every
- * byte of the grown packet is written. For a linear packet that is not a
- * UDP datagram without checksum; the caller checks that, and `how` says:
- *
- * - SF_TAIL_PARTIAL: the checksum is partial, and `csum_start` is the L4
- *   header's, whose protocol is the funnel header's (the caller checks
- *   that). `csum_start` then points at the funnel header: its field gets
- *   the outer pseudo-header's seed, so that the checksum completed after tc
- *   is the outer one — and a NAT on the way updates it as the partial one
- *   it is. The inner checksum is completed here, over the segment's bytes.
- *   Otherwise the checksum is final, and the inner one has the addresses
- *   taken out of it (RFC 1624).
- * - SF_TAIL_GROWN: the caller grew the packet already and moved all but the
- *   first SF_TAIL_MAX bytes of the segment (sf_move_back); bits 16 to 31
- *   hold what those sum to. Only with SF_TAIL_PARTIAL.
+ * One load of the L4 segment (`move` bytes, at most SF_TAIL_MAX) into a
+ * stack buffer that holds the IPv4 header and the funnel header in front of
+ * it, the inner checksum completed there, one store of the three: every
+ * byte of the grown packet is written. For a linear packet whose
+ * `csum_start` is the L4 header's, of the funnel header's protocol (the
+ * caller checks that). `csum_start` then points at the funnel header: its
+ * field gets the outer pseudo-header's seed, so that the checksum completed
+ * after tc is the outer one — and a NAT on the way updates it as the
+ * partial one it is. The inner checksum is completed here, over the
+ * segment's bytes. With SF_TAIL_GROWN in `how`, the caller grew the packet
+ * already and moved all but the first SF_TAIL_MAX bytes of the segment
+ * (sf_move_back); bits 16 to 31 hold what those sum to.
  *
  * Returns 0 when done, 1 when the packet is still untouched (the caller
  * then makes room at the head), -1 when it may be half-written.
@@ -726,35 +719,26 @@ static __always_inline int sf_funnel_tail(struct __sk_buff *skb, __u32 l4_len, _
 		return fail;
 	*ip = *(struct iphdr *)(data + SF_IP_OFF);
 	/*
-	 * The funnel header first, in place: its checksum does not depend on
-	 * the segment's bytes (outer pseudo-header, and what a completed inner
-	 * segment sums to, as in sf_funnel; or, partial, the seed alone). The
-	 * segment goes behind it after (over the 12 bytes past a UDP header
-	 * that sf_funnel_hdr clears).
+	 * The funnel header first, in place, with the seed of its
+	 * pseudo-header in its checksum field. The segment goes behind it
+	 * after (over the 12 bytes past a UDP header that sf_funnel_hdr
+	 * clears).
 	 */
 	sum = sf_sum_words((__be16 *)&ip->saddr, 4, 0) + bpf_htons(fproto) + bpf_htons(outer_len);
-	sf_funnel_hdr(h, fproto, ports >> 16, ports & 0xffff, outer_len,
-		      sum + (__u16)~sf_fold(bpf_htons(ip->protocol) + bpf_htons(l4_len)));
-	if (how & SF_TAIL_PARTIAL)
-		h[fproto == IPPROTO_TCP ? SF_TCP_CHECK / 2 : SF_UDP_CHECK / 2] = sf_fold(sum);	/* the seed */
+	sf_funnel_hdr(h, fproto, ports >> 16, ports & 0xffff, outer_len, 0);
+	h[fproto == IPPROTO_TCP ? SF_TCP_CHECK / 2 : SF_UDP_CHECK / 2] = sf_fold(sum);	/* the seed */
 	check = sf_tail_load(skb, SF_L4_OFF, seg, move, SF_TAIL_MAX, ip->protocol, l4_len, &n);
 	if (!check)
 		return fail;
-	if (how & SF_TAIL_PARTIAL) {
-		/* Complete it: the segment's bytes and the addressless pseudo-header. */
-		*check = 0;
-		seg[n] = 0;	/* zeros up to a multiple of 4 (bytes: the place is not aligned) */
-		seg[n + 1] = 0;
-		seg[n + 2] = 0;
-		inner = bpf_csum_diff(0, 0, (__be32 *)seg, (n + 3) & ~3ULL, how >> 16);
-		if (inner < 0)
-			return fail;
-		sum = (__u32)inner + bpf_htons(ip->protocol) + bpf_htons(l4_len);
-	} else {
-		/* The inner checksum without the addresses. */
-		sum = (__u16)~*check + sf_sum_words((__be16 *)&ip->saddr, 4, 1);
-	}
-	sf_set_check(check, ip->protocol, sum);
+	/* Complete the inner one: the segment's bytes and the addressless pseudo-header. */
+	*check = 0;
+	seg[n] = 0;	/* zeros up to a multiple of 4 (bytes: the place is not aligned) */
+	seg[n + 1] = 0;
+	seg[n + 2] = 0;
+	inner = bpf_csum_diff(0, 0, (__be32 *)seg, (n + 3) & ~3ULL, how >> 16);
+	if (inner < 0)
+		return fail;
+	sf_set_check(check, ip->protocol, (__u32)inner + bpf_htons(ip->protocol) + bpf_htons(l4_len));
 	sf_ip_set_proto_len(ip, fproto, outer_len + sizeof(struct iphdr));
 	return sf_tail_store(skb, buf, sizeof(struct iphdr) + hlen + n, hlen, how & SF_TAIL_GROWN);
 }
@@ -770,6 +754,121 @@ __attribute__((noinline)) int sf_funnel_tail_tcp(struct __sk_buff *skb, __u32 l4
 						 __u32 how)
 {
 	return sf_funnel_tail(skb, l4_len, move, ports, how, IPPROTO_TCP);
+}
+
+/*
+ * The most bytes after the IPv4 header (segment and any trailing bytes)
+ * that sf_funnel_direct moves in place: more than a 1500-byte MTU needs,
+ * and small enough for BPF_PROG_TEST_RUN (frames up to about 3.7 KB) to
+ * check both sides of the limit. Larger linear packets (jumbo frames) get
+ * room at the head.
+ */
+#define SF_DIRECT_MAX	3072
+
+/*
+ * The tail way for a final checksum, in place: grow the packet by the
+ * funnel header's length, move the `move` bytes after the IPv4 header back
+ * by that much, from the last ones (32 at a time, each window read whole
+ * before it is written, then 8 at a time; the last window starts at the
+ * segment's start and may overlap the one before it: with at least 8
+ * bytes between source and destination, no window reads a byte an
+ * earlier one wrote), and write the headers where they lie. No copy
+ * through the stack and no new head, at any length up to SF_DIRECT_MAX;
+ * the bytes are sf_funnel_tail's. Growing the tail turns a
+ * CHECKSUM_COMPLETE skb into CHECKSUM_NONE, so no skb->csum needs to
+ * follow the writes. Returns 0 when done, 1 when the packet is still
+ * untouched, -1 when it may be half-written.
+ */
+static __always_inline int sf_funnel_direct(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports,
+					    const __u8 fproto)
+{
+	const __u32 hlen = fproto == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN;
+	__u32 outer_len = l4_len + hlen;
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	__be16 h[10], *check;
+	struct iphdr *ip;
+	__u64 len = move, rest, sum, i, a, b, c, d;
+	__u8 inner, *w;
+
+	asm volatile("" : "+r"(len));
+	if (len > SF_DIRECT_MAX || len < l4_len || l4_len < SF_UDP_HLEN)
+		return 1;
+	if (data + SF_L4_OFF > data_end)
+		return 1;
+	inner = ((struct iphdr *)(data + SF_IP_OFF))->protocol;
+	if (inner == IPPROTO_TCP && l4_len < SF_TCP_HLEN)
+		return 1;
+	if (bpf_skb_change_tail(skb, skb->len + hlen, 0) < 0)
+		return 1;
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	rest = len;
+	for (i = 0; i < SF_DIRECT_MAX / 32 && rest >= 32; i++) {
+		rest -= 32;
+		asm volatile("" : "+r"(rest));	/* keep the bound below: the verifier loses it otherwise */
+		if (rest > SF_DIRECT_MAX - 32)
+			return -1;
+		w = data + SF_L4_OFF + rest;
+		asm volatile("" : "+r"(w));	/* one pointer, checked and used: the verifier's range is on it */
+		if ((void *)(w + hlen + 32) > data_end)
+			return -1;
+		a = *(__u64 *)w;
+		b = *(__u64 *)(w + 8);
+		c = *(__u64 *)(w + 16);
+		d = *(__u64 *)(w + 24);
+		*(__u64 *)(w + hlen) = a;
+		*(__u64 *)(w + hlen + 8) = b;
+		*(__u64 *)(w + hlen + 16) = c;
+		*(__u64 *)(w + hlen + 24) = d;
+	}
+	for (i = 0; i < 4 && rest > 0; i++) {
+		rest = rest >= 8 ? rest - 8 : 0;
+		asm volatile("" : "+r"(rest));
+		if (rest > 32)
+			return -1;
+		w = data + SF_L4_OFF + rest;
+		asm volatile("" : "+r"(w));
+		if ((void *)(w + hlen + 8) > data_end)
+			return -1;
+		*(__u64 *)(w + hlen) = *(__u64 *)w;
+	}
+	if (rest)
+		return -1;
+	/* The inner checksum field, each protocol's on its own path for the verifier. */
+	if (inner == IPPROTO_TCP) {
+		check = data + SF_L4_OFF + hlen + SF_TCP_CHECK;
+		asm volatile("" : "+r"(check));
+		if ((void *)(check + 1) > data_end)
+			return -1;
+	} else {
+		check = data + SF_L4_OFF + hlen + SF_UDP_CHECK;
+		asm volatile("" : "+r"(check));
+		if ((void *)(check + 1) > data_end)
+			return -1;
+	}
+	ip = data + SF_IP_OFF;
+	sum = sf_sum_words((__be16 *)&ip->saddr, 4, 0) + bpf_htons(fproto) + bpf_htons(outer_len);
+	sf_funnel_hdr(h, fproto, ports >> 16, ports & 0xffff, outer_len,
+		      sum + (__u16)~sf_fold(bpf_htons(inner) + bpf_htons(l4_len)));
+	if (fproto == IPPROTO_TCP)
+		__builtin_memcpy(data + SF_L4_OFF, h, SF_TCP_HLEN);
+	else
+		__builtin_memcpy(data + SF_L4_OFF, h, SF_UDP_HLEN);
+	/* The inner checksum without the addresses. */
+	sf_set_check(check, inner, (__u16)~*check + sf_sum_words((__be16 *)&ip->saddr, 4, 1));
+	sf_ip_set_proto_len(ip, fproto, outer_len + sizeof(struct iphdr));
+	return 0;
+}
+
+__attribute__((noinline)) int sf_funnel_direct_udp(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports)
+{
+	return sf_funnel_direct(skb, l4_len, move, ports, IPPROTO_UDP);
+}
+
+__attribute__((noinline)) int sf_funnel_direct_tcp(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports)
+{
+	return sf_funnel_direct(skb, l4_len, move, ports, IPPROTO_TCP);
 }
 
 /*
@@ -811,12 +910,13 @@ __attribute__((noinline)) __s64 sf_move_back(struct __sk_buff *skb, __u32 off, _
 }
 
 /*
- * Funnel a linear packet at its tail (sf_funnel_tail) if it can be: one
- * with a final checksum and at most SF_TAIL_MAX bytes after the IPv4
- * header, or one whose partial checksum starts at its L4 header, of the
- * funnel header's protocol, at any length (all but the first SF_TAIL_MAX
- * bytes moved by sf_move_back). Returns 0 when done, 1 when the packet is
- * untouched, -1 when it may be half-written.
+ * Funnel a linear packet at its tail if it can be: one with a final
+ * checksum and at most SF_DIRECT_MAX bytes after the IPv4 header in place
+ * (sf_funnel_direct), or one whose partial checksum starts at its L4
+ * header, of the funnel header's protocol, at any length through the stack
+ * (sf_funnel_tail; all but the first SF_TAIL_MAX bytes moved by
+ * sf_move_back). Returns 0 when done, 1 when the packet is untouched, -1
+ * when it may be half-written.
  */
 static __always_inline int sf_funnel_at_tail(struct __sk_buff *skb, const struct sf_pkt *pkt, __u8 fproto,
 					     __u32 hlen, __u32 ports)
@@ -829,17 +929,18 @@ static __always_inline int sf_funnel_at_tail(struct __sk_buff *skb, const struct
 	if ((long)skb->data_end - (long)skb->data != skb->len || skb->len < SF_L4_OFF)
 		return 1;
 	if (at == SF_CSUM_FINAL) {
-		if (move > SF_TAIL_MAX)
+		if (move > SF_DIRECT_MAX)
 			return 1;
+		return fproto == IPPROTO_TCP ? sf_funnel_direct_tcp(skb, pkt->l4_len, move, ports)
+					     : sf_funnel_direct_udp(skb, pkt->l4_len, move, ports);
 	} else if (at == SF_L4_OFF && pkt->proto == fproto && move == pkt->l4_len) {
-		how = SF_TAIL_PARTIAL;
 		if (move > SF_TAIL_MAX) {
 			if (bpf_skb_change_tail(skb, skb->len + hlen, 0) < 0)
 				return 1;
 			rest = sf_move_back(skb, SF_L4_OFF + SF_TAIL_MAX, move - SF_TAIL_MAX, hlen);
 			if (rest < 0)
 				return -1;
-			how |= SF_TAIL_GROWN | (__u32)rest << 16;
+			how = SF_TAIL_GROWN | (__u32)rest << 16;
 			move = SF_TAIL_MAX;
 		}
 	} else {

@@ -323,13 +323,14 @@ for combo in COMBOS:
         add("funnel/%s/%s" % (combo, suffix), FUNNEL_RULES, orig, "ok", fun)
         add("unfunnel/%s/%s" % (combo, suffix), UNFUNNEL_RULES, fun, "ok", orig)
 
-# 2b: on both sides of the funnel's two ways of making room (sfunnelc's
-# SF_TAIL_MAX, docs/datapath.md "Making room"): an inner segment of 192 bytes
-# is moved within the packet, one of 193 gets room at the packet's head. The
-# bytes must not depend on which.
+# 2b: on both sides of the limit of the funnel's move in place
+# (SF_DIRECT_MAX, docs/datapath.md "Making room"): with a final checksum (as
+# BPF_PROG_TEST_RUN's packets have), an inner segment of 3072 bytes is moved
+# within the packet, one of 3073 gets room at the packet's head. The bytes
+# must not depend on which.
 for combo in COMBOS:
     inner_hlen = 20 if COMBOS[combo][0] == "tcp" else 8
-    for l4_len in (192, 193):
+    for l4_len in (3072, 3073):
         orig, fun = pick_seed(lambda s: build_pair(combo, l4_len - inner_hlen, s), seed_base)
         seed_base += 60
         assert len(orig) - 34 == l4_len
