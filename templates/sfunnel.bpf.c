@@ -314,16 +314,6 @@ static __always_inline long sf_partial_start(struct __sk_buff *skb, __u8 proto)
 }
 
 /*
- * Clear the flow hash, computed over the headers before they changed; most
- * packets on a veth have none, and then the helper call is saved.
- */
-static __always_inline void sf_clear_hash(struct __sk_buff *skb)
-{
-	if (skb->hash)
-		bpf_set_hash_invalid(skb);
-}
-
-/*
  * Room for the funnel header (docs/datapath.md, "GSO, MTU and MSS"). Would
  * the packet, `growth` bytes longer, still fit the MTU of the device the
  * program runs on? `*mtu` gets that MTU. A GSO super-packet always fits:
@@ -984,10 +974,8 @@ static __always_inline __attribute__((unused)) int sf_funnel(struct __sk_buff *s
 
 		if (done < 0)
 			return TC_ACT_SHOT;
-		if (done == 0) {
-			sf_clear_hash(skb);
+		if (done == 0)
 			return TC_ACT_OK;
-		}
 	}
 	/* Make room first: if that fails, the packet is still untouched. */
 	if (bpf_skb_adjust_room(skb, hlen, BPF_ADJ_ROOM_NET, 0) < 0)
@@ -1003,8 +991,6 @@ static __always_inline __attribute__((unused)) int sf_funnel(struct __sk_buff *s
 
 	if (sf_store_ip_funnel_hdr(skb, fproto, sport, dport, outer_len, sum) < 0)
 		return TC_ACT_SHOT;
-	/* The flow hash was computed over the old headers. */
-	sf_clear_hash(skb);
 	return TC_ACT_OK;
 }
 
@@ -1163,7 +1149,6 @@ static __always_inline int sf_unfunnel_at_tail(struct __sk_buff *skb, const stru
 		return TC_ACT_SHOT;
 	if (bpf_skb_change_tail(skb, skb->len - hlen, 0) < 0)
 		return TC_ACT_SHOT;
-	sf_clear_hash(skb);
 	return TC_ACT_OK;
 }
 
@@ -1198,7 +1183,6 @@ static __always_inline __attribute__((unused)) int sf_unfunnel(struct __sk_buff 
 		if (sf_csum_addrs(skb, inner_csum, inner, pkt, 1) < 0)
 			return TC_ACT_SHOT;
 	}
-	sf_clear_hash(skb);
 	return TC_ACT_OK;
 }
 
@@ -1246,7 +1230,6 @@ static __always_inline __attribute__((unused)) int sf_funnel_ip(struct __sk_buff
 	outer.udp.check = 0;
 	if (bpf_skb_store_bytes(skb, SF_IP_OFF, &outer, sizeof(outer), 0) < 0)
 		return TC_ACT_SHOT;
-	sf_clear_hash(skb);
 	return TC_ACT_OK;
 }
 
@@ -1284,7 +1267,6 @@ static __always_inline __attribute__((unused)) int sf_unfunnel_ip(struct __sk_bu
 
 	if (bpf_skb_adjust_room(skb, -(__s32)hlen, BPF_ADJ_ROOM_MAC, 0) < 0)
 		return TC_ACT_SHOT;
-	sf_clear_hash(skb);
 	/* Nothing translated the addresses on the way: the inner packet is ready. */
 	if (inner.saddr == s && inner.daddr == d)
 		return TC_ACT_OK;
@@ -1548,10 +1530,8 @@ static __always_inline __attribute__((unused)) int sf_funnel6(struct __sk_buff *
 
 		if (done < 0)
 			return TC_ACT_SHOT;
-		if (done == 0) {
-			sf_clear_hash(skb);
+		if (done == 0)
 			return TC_ACT_OK;
-		}
 	}
 	/* Make room first: if that fails, the packet is still untouched. */
 	if (bpf_skb_adjust_room(skb, hlen, BPF_ADJ_ROOM_NET, 0) < 0)
@@ -1568,7 +1548,6 @@ static __always_inline __attribute__((unused)) int sf_funnel6(struct __sk_buff *
 	sum = sf_sum_addrs6(pkt) + bpf_htons(fproto) + bpf_htons(outer_len) + (__u32)inner;
 	if (sf_store_funnel_hdr(skb, SF_L4_OFF6, fproto, sport, dport, outer_len, sum) < 0)
 		return TC_ACT_SHOT;
-	sf_clear_hash(skb);
 	return TC_ACT_OK;
 }
 
@@ -1586,7 +1565,6 @@ static __always_inline __attribute__((unused)) int sf_unfunnel6(struct __sk_buff
 		return TC_ACT_SHOT;
 	if (sf_csum_addrs6(skb, inner_csum, inner, NULL, (__be32 *)pkt->addrs) < 0)
 		return TC_ACT_SHOT;
-	sf_clear_hash(skb);
 	return TC_ACT_OK;
 }
 
@@ -1669,7 +1647,6 @@ static __always_inline __attribute__((unused)) int sf_funnel_ip6(struct __sk_buf
 		return TC_ACT_SHOT;
 	if (bpf_skb_store_bytes(skb, SF_IP6_OFF, &outer, sizeof(outer), BPF_F_RECOMPUTE_CSUM) < 0)
 		return TC_ACT_SHOT;
-	sf_clear_hash(skb);
 	return TC_ACT_OK;
 }
 
@@ -1712,7 +1689,6 @@ static __always_inline __attribute__((unused)) int sf_unfunnel_ip6(struct __sk_b
 	if (csum_off &&
 	    sf_csum_addrs6(skb, csum_off, inner.nexthdr, (__be32 *)&inner.saddr, (__be32 *)pkt->addrs) < 0)
 		return TC_ACT_SHOT;
-	sf_clear_hash(skb);
 	return TC_ACT_OK;
 }
 
