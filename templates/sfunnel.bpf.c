@@ -588,8 +588,6 @@ static __always_inline __s64 sf_inner_sum(struct __sk_buff *skb, int udp_no_csum
 }
 
 /*
- * What the tail ways (sf_funnel_tail, sf_funnel_tail6) share.
- *
  * The one's complement sum of `count` 16-bit words at `w` as they lie in
  * memory, or of their complements (RFC 1624: taking them out of a
  * checksum). The addresses of an IPv4 header are 4 such words, of an IPv6
@@ -614,331 +612,312 @@ static __always_inline void sf_set_check(__be16 *check, __u8 proto, __u64 sum)
 }
 
 /*
- * Load the `move` bytes at `off` into `seg` (behind the headers in the
- * caller's buffer) and return the place of the inner checksum field of a
- * `proto` segment of `l4_len` bytes, or NULL. `*n` gets `move`, checked
- * again where it is used and in 64 bits (the empty asm keeps clang from
- * dropping the check as known): the verifier loses the bounds of a 32-bit
- * value spilled to the stack.
- */
-static __always_inline __be16 *sf_tail_load(struct __sk_buff *skb, __u32 off, __u8 *seg, __u32 move, __u32 max,
-					    __u8 proto, __u32 l4_len, __u64 *n)
-{
-	__u64 len = move;
-
-	asm volatile("" : "+r"(len));
-	if (len == 0 || len > max || (proto == IPPROTO_TCP && l4_len < SF_TCP_HLEN))
-		return NULL;
-	if (bpf_skb_load_bytes(skb, off, seg, len) < 0)
-		return NULL;
-	*n = len;
-	return (__be16 *)(seg + (proto == IPPROTO_TCP ? SF_TCP_CHECK : SF_UDP_CHECK));
-}
-
-/*
- * Grow the packet by `hlen` bytes at its tail (unless `grown`) and write the
- * `len` bytes of `buf` from its IP header on. 0 when done, 1 when the packet
- * is still untouched, -1 when it may be half-written.
- */
-static __always_inline int sf_tail_store(struct __sk_buff *skb, const void *buf, __u64 len, __u32 hlen, int grown)
-{
-	/* A CHECKSUM_COMPLETE skb becomes CHECKSUM_NONE here: no skb->csum to keep. */
-	if (!grown && bpf_skb_change_tail(skb, skb->len + hlen, 0) < 0)
-		return 1;
-	return bpf_skb_store_bytes(skb, SF_IP_OFF, buf, len, 0) < 0 ? -1 : 0;
-}
-
-/*
- * The largest part of a packet moved through the stack at once: 192 bytes,
- * so that with the caller's frame (up to about 190 bytes for rulesets with
- * IPv6 rules) the stack stays within the verifier's 512 bytes.
- */
-#define SF_TAIL_MAX	192
-/* Iterations that move or sum any IP payload, SF_TAIL_MAX bytes each. */
-#define SF_TAIL_LOOPS	(0xffff / SF_TAIL_MAX + 1)
-/* sf_funnel_tail's `how` (below). */
-#define SF_TAIL_GROWN	2
-
-/*
- * Funnel a packet whose checksum is partial by growing it at its tail and
- * moving what follows the IPv4 header back by the funnel header's length,
- * through the stack, instead of making room at its head. The bytes are the
- * same as sf_funnel's; what differs is the cost, and where the partial
- * checksum ends up. A datagram a socket sends on a veth has 2 bytes of
- * headroom, so room at the head means a new head, allocated and copied,
- * for every packet (docs/datapath.md, "Making room"); its tail, rounded up
- * by the allocator, has room.
- *
- * One load of the L4 segment (`move` bytes, at most SF_TAIL_MAX) into a
- * stack buffer that holds the IPv4 header and the funnel header in front of
- * it, the inner checksum completed there, one store of the three: every
- * byte of the grown packet is written. For a linear packet whose
- * `csum_start` is the L4 header's, of the funnel header's protocol (the
- * caller checks that). `csum_start` then points at the funnel header: its
- * field gets the outer pseudo-header's seed, so that the checksum completed
- * after tc is the outer one — and a NAT on the way updates it as the
- * partial one it is. The inner checksum is completed here, over the
- * segment's bytes. With SF_TAIL_GROWN in `how`, the caller grew the packet
- * already and moved all but the first SF_TAIL_MAX bytes of the segment
- * (sf_move_back); bits 16 to 31 hold what those sum to.
- *
- * Returns 0 when done, 1 when the packet is still untouched (the caller
- * then makes room at the head), -1 when it may be half-written.
- */
-static __always_inline int sf_funnel_tail(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports,
-					  __u32 how, const __u8 fproto)
-{
-	const __u32 hlen = fproto == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN;
-	/* + 4: room for zeros after the segment, for bpf_csum_diff's multiple of 4 */
-	__u8 buf[sizeof(struct iphdr) + SF_TCP_HLEN + SF_TAIL_MAX + 4] __attribute__((aligned(8)));
-	struct iphdr *ip = (struct iphdr *)buf;
-	__u8 *seg = buf + sizeof(struct iphdr) + hlen;
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
-	__u32 outer_len = l4_len + hlen;
-	int fail = how & SF_TAIL_GROWN ? -1 : 1;
-	__be16 *h = (__be16 *)(buf + sizeof(struct iphdr)), *check;
-	__s64 inner;
-	__u64 sum, n;
-
-	if (move > SF_TAIL_MAX || l4_len < SF_UDP_HLEN)
-		return fail;
-	if (how & SF_TAIL_GROWN ? move != SF_TAIL_MAX || l4_len <= move : move < l4_len)
-		return fail;
-	if (data + SF_L4_OFF > data_end)
-		return fail;
-	*ip = *(struct iphdr *)(data + SF_IP_OFF);
-	/*
-	 * The funnel header first, in place, with the seed of its
-	 * pseudo-header in its checksum field. The segment goes behind it
-	 * after (over the 12 bytes past a UDP header that sf_funnel_hdr
-	 * clears).
-	 */
-	sum = sf_sum_words((__be16 *)&ip->saddr, 4, 0) + bpf_htons(fproto) + bpf_htons(outer_len);
-	sf_funnel_hdr(h, fproto, ports >> 16, ports & 0xffff, outer_len, 0);
-	h[fproto == IPPROTO_TCP ? SF_TCP_CHECK / 2 : SF_UDP_CHECK / 2] = sf_fold(sum);	/* the seed */
-	check = sf_tail_load(skb, SF_L4_OFF, seg, move, SF_TAIL_MAX, ip->protocol, l4_len, &n);
-	if (!check)
-		return fail;
-	/* Complete the inner one: the segment's bytes and the addressless pseudo-header. */
-	*check = 0;
-	seg[n] = 0;	/* zeros up to a multiple of 4 (bytes: the place is not aligned) */
-	seg[n + 1] = 0;
-	seg[n + 2] = 0;
-	inner = bpf_csum_diff(0, 0, (__be32 *)seg, (n + 3) & ~3ULL, how >> 16);
-	if (inner < 0)
-		return fail;
-	sf_set_check(check, ip->protocol, (__u32)inner + bpf_htons(ip->protocol) + bpf_htons(l4_len));
-	sf_ip_set_proto_len(ip, fproto, outer_len + sizeof(struct iphdr));
-	return sf_tail_store(skb, buf, sizeof(struct iphdr) + hlen + n, hlen, how & SF_TAIL_GROWN);
-}
-
-/* Global functions: the buffer gets a stack frame of its own, checked once. */
-__attribute__((noinline)) int sf_funnel_tail_udp(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports,
-						 __u32 how)
-{
-	return sf_funnel_tail(skb, l4_len, move, ports, how, IPPROTO_UDP);
-}
-
-__attribute__((noinline)) int sf_funnel_tail_tcp(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports,
-						 __u32 how)
-{
-	return sf_funnel_tail(skb, l4_len, move, ports, how, IPPROTO_TCP);
-}
-
-/*
  * The most bytes after the IPv4 header (segment and any trailing bytes)
- * that sf_funnel_direct moves in place: more than a 1500-byte MTU needs,
- * and small enough for BPF_PROG_TEST_RUN (frames up to about 3.7 KB) to
- * check both sides of the limit. Larger linear packets (jumbo frames) get
- * room at the head.
+ * that sf_funnel_direct moves in place for a final checksum: more than a
+ * 1500-byte MTU needs, and small enough for BPF_PROG_TEST_RUN (frames up to
+ * about 3.7 KB) to check both sides of the limit. Larger linear packets
+ * (jumbo frames) get room at the head. A partial checksum is moved up to
+ * a 9,216-byte jumbo frame's (SF_PARTIAL_MAX; more only on devices with a
+ * larger MTU, such as lo, which then get room at the head): the verifier
+ * walks every iteration of the loops below, and the bound sets how many.
  */
 #define SF_DIRECT_MAX	3072
+#define SF_PARTIAL_MAX	9216
+
+/* One 32-byte window of sf_shift_back: read whole, then written `hlen` bytes on. */
+static __always_inline void sf_shift_window(__u8 *w, const __u32 hlen)
+{
+	__u64 a = *(__u64 *)w, b = *(__u64 *)(w + 8), c = *(__u64 *)(w + 16), d = *(__u64 *)(w + 24);
+
+	*(__u64 *)(w + hlen) = a;
+	*(__u64 *)(w + hlen + 8) = b;
+	*(__u64 *)(w + hlen + 16) = c;
+	*(__u64 *)(w + hlen + 24) = d;
+}
+
+/* One 32-byte window of sf_shift_front: read whole at `src`, then written at `dst`. */
+static __always_inline void sf_shift_window_front(__u8 *dst, __u8 *src)
+{
+	__u64 a = *(__u64 *)src, b = *(__u64 *)(src + 8), c = *(__u64 *)(src + 16), d = *(__u64 *)(src + 24);
+
+	*(__u64 *)dst = a;
+	*(__u64 *)(dst + 8) = b;
+	*(__u64 *)(dst + 16) = c;
+	*(__u64 *)(dst + 24) = d;
+}
 
 /*
- * The tail way for a final checksum, in place: grow the packet by the
- * funnel header's length, move the `move` bytes after the IPv4 header back
- * by that much, from the last ones (32 at a time, each window read whole
- * before it is written, then 8 at a time; the last window starts at the
- * segment's start and may overlap the one before it: with at least 8
- * bytes between source and destination, no window reads a byte an
- * earlier one wrote), and write the headers where they lie. No copy
- * through the stack and no new head, at any length up to SF_DIRECT_MAX;
- * the bytes are sf_funnel_tail's. Growing the tail turns a
- * CHECKSUM_COMPLETE skb into CHECKSUM_NONE, so no skb->csum needs to
- * follow the writes. Returns 0 when done, 1 when the packet is still
- * untouched, -1 when it may be half-written.
+ * Move the `len` bytes (at most `max`) at `off` (constants after inlining)
+ * back by `hlen` bytes, in the packet, from the last ones: 256 at a time
+ * (eight windows of 32, one bounds check), then 32, then 8 at a time, the
+ * last window starting at `off` and maybe overlapping the one before it.
+ * Each window is read whole before it is written, and with at least 8
+ * bytes between source and destination no window reads a byte an earlier
+ * one wrote. The packet has room behind them. 0, or -1. The verifier walks
+ * each loop's iterations: `max` / 256 of the first.
  */
-static __always_inline int sf_funnel_direct(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports,
-					    const __u8 fproto)
+static __always_inline int sf_shift_back(void *data, void *data_end, const __u32 off, __u64 len,
+					 const __u32 hlen, const __u32 max)
 {
-	const __u32 hlen = fproto == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN;
-	__u32 outer_len = l4_len + hlen;
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
-	__be16 h[10], *check;
-	struct iphdr *ip;
-	__u64 len = move, rest, sum, i, a, b, c, d;
-	__u8 inner, *w;
+	__u64 rest = len, i;
+	__u8 *w;
+	int j;
 
-	asm volatile("" : "+r"(len));
-	if (len > SF_DIRECT_MAX || len < l4_len || l4_len < SF_UDP_HLEN)
-		return 1;
-	if (data + SF_L4_OFF > data_end)
-		return 1;
-	inner = ((struct iphdr *)(data + SF_IP_OFF))->protocol;
-	if (inner == IPPROTO_TCP && l4_len < SF_TCP_HLEN)
-		return 1;
-	if (bpf_skb_change_tail(skb, skb->len + hlen, 0) < 0)
-		return 1;
-	data = (void *)(long)skb->data;
-	data_end = (void *)(long)skb->data_end;
-	rest = len;
-	for (i = 0; i < SF_DIRECT_MAX / 32 && rest >= 32; i++) {
-		rest -= 32;
+	for (i = 0; i < max / 256 + 1 && rest >= 256; i++) {
+		rest -= 256;
 		asm volatile("" : "+r"(rest));	/* keep the bound below: the verifier loses it otherwise */
-		if (rest > SF_DIRECT_MAX - 32)
+		if (rest > max)
 			return -1;
-		w = data + SF_L4_OFF + rest;
+		w = data + off + rest;
 		asm volatile("" : "+r"(w));	/* one pointer, checked and used: the verifier's range is on it */
+		if ((void *)(w + hlen + 256) > data_end)
+			return -1;
+#pragma unroll
+		for (j = 7; j >= 0; j--)
+			sf_shift_window(w + 32 * j, hlen);
+	}
+	for (i = 0; i < 7 && rest >= 32; i++) {
+		rest -= 32;
+		asm volatile("" : "+r"(rest));
+		if (rest > max)
+			return -1;
+		w = data + off + rest;
+		asm volatile("" : "+r"(w));
 		if ((void *)(w + hlen + 32) > data_end)
 			return -1;
-		a = *(__u64 *)w;
-		b = *(__u64 *)(w + 8);
-		c = *(__u64 *)(w + 16);
-		d = *(__u64 *)(w + 24);
-		*(__u64 *)(w + hlen) = a;
-		*(__u64 *)(w + hlen + 8) = b;
-		*(__u64 *)(w + hlen + 16) = c;
-		*(__u64 *)(w + hlen + 24) = d;
+		sf_shift_window(w, hlen);
 	}
 	for (i = 0; i < 4 && rest > 0; i++) {
 		rest = rest >= 8 ? rest - 8 : 0;
 		asm volatile("" : "+r"(rest));
 		if (rest > 32)
 			return -1;
-		w = data + SF_L4_OFF + rest;
+		w = data + off + rest;
 		asm volatile("" : "+r"(w));
 		if ((void *)(w + hlen + 8) > data_end)
 			return -1;
 		*(__u64 *)(w + hlen) = *(__u64 *)w;
 	}
+	return rest ? -1 : 0;
+}
+
+/*
+ * The one's complement sum (32 bits, not folded) of the `len` bytes (at
+ * most `max`) at `off`, in the packet: 256 at a time by bpf_csum_diff, then
+ * 8 at a time, then byte by byte; words as they lie in memory, as
+ * everywhere here. Negative if they are not all there.
+ */
+static __always_inline __s64 sf_sum_packet(void *data, void *data_end, const __u32 off, __u64 len,
+					   const __u32 max)
+{
+	/*
+	 * Counted down from `len`, so that the verifier knows the place only
+	 * as a range, as it knows `len`: counted up from 0 it would be exact,
+	 * and every way out of one loop would be a new way through the next.
+	 */
+	__u64 sum = 0, rest = len, at, i, v;
+	__s64 part;
+	__u8 *w;
+
+	if (len > max)
+		return -1;
+	for (i = 0; i < max / 256 + 1 && rest >= 256; i++) {
+		asm volatile("" : "+r"(rest));	/* and no counter clang could derive `at` from */
+		at = len - rest;
+		asm volatile("" : "+r"(at));
+		if (at > max)
+			return -1;
+		w = data + off + at;
+		asm volatile("" : "+r"(w));
+		if ((void *)(w + 256) > data_end)
+			return -1;
+		part = bpf_csum_diff(0, 0, (__be32 *)w, 256, 0);
+		if (part < 0)
+			return -1;
+		sum += (__u32)part;
+		rest -= 256;
+	}
+	for (i = 0; i < 31 && rest >= 8; i++) {
+		asm volatile("" : "+r"(rest));	/* and no counter clang could derive `at` from */
+		at = len - rest;
+		asm volatile("" : "+r"(at));
+		if (at > max)
+			return -1;
+		w = data + off + at;
+		asm volatile("" : "+r"(w));
+		if ((void *)(w + 8) > data_end)
+			return -1;
+		v = *(__u64 *)w;
+		sum += (v & 0xffffffff) + (v >> 32);
+		rest -= 8;
+	}
+	/* At an even distance from `off`: even bytes are the low halves of their words. */
+	for (i = 0; i < 7 && rest > 0; i++) {
+		asm volatile("" : "+r"(rest));	/* and no counter clang could derive `at` from */
+		at = len - rest;
+		asm volatile("" : "+r"(at));
+		if (at > max)
+			return -1;
+		w = data + off + at;
+		asm volatile("" : "+r"(w));
+		if ((void *)(w + 1) > data_end)
+			return -1;
+		sum += i & 1 ? (__u64)*w << 8 : *w;
+		rest--;
+	}
 	if (rest)
+		return -1;
+	return (sum & 0xffffffff) + (sum >> 32);
+}
+
+/*
+ * Funnel by growing the packet at its tail and moving what follows the IP
+ * header (at `l4_off`: IPv4 or IPv6, `v6`) back by the funnel header's
+ * length, in place, instead of making room at its head (docs/datapath.md,
+ * "Making room"): a datagram a socket sends on a veth has 2 bytes of
+ * headroom, so room at the head means a new head, allocated and copied, for
+ * every packet; its tail, rounded up by the allocator, has room. One helper
+ * call; the program's own loads and stores move the `move` bytes (the L4
+ * segment and any trailing bytes, such as Ethernet padding, which stay
+ * behind it as they would with room at the head) and write the headers
+ * where they lie. The bytes are sf_funnel's. For a linear packet that is
+ * not a UDP datagram without checksum (the caller checks that); the
+ * checksum is
+ *
+ * - final (`partial` 0): the inner one has the addresses taken out of it
+ *   (RFC 1624). Growing the tail turns a CHECKSUM_COMPLETE skb into
+ *   CHECKSUM_NONE, so no skb->csum needs to follow the writes.
+ * - partial, with `csum_start` at the L4 header, of the funnel header's
+ *   protocol (the caller checks where it starts): `csum_start` then points
+ *   at the funnel header, whose field gets the outer pseudo-header's seed,
+ *   so that the checksum completed after tc is the outer one — and a NAT on
+ *   the way updates it as the partial one it is. The inner checksum is
+ *   completed here, over the segment's bytes.
+ *
+ * Returns 0 when done, 1 when the packet is still untouched (the caller
+ * then makes room at the head), -1 when it may be half-written.
+ */
+static __always_inline int sf_funnel_direct(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports,
+					    const int partial, const __u8 fproto, const __u32 l4_off, const int v6)
+{
+	const __u32 max = partial ? SF_PARTIAL_MAX : SF_DIRECT_MAX;
+	const __u32 hlen = fproto == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN;
+	const __u32 saddr = v6 ? SF_IP_OFF + offsetof(struct ipv6hdr, saddr) : SF_IP_OFF + offsetof(struct iphdr, saddr);
+	const int words = v6 ? 16 : 4;	/* 16-bit words of the two addresses */
+	__u32 outer_len = l4_len + hlen;
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	__be16 h[10], *check;
+	__u64 len = move, sum;
+	__s64 inner_sum;
+	__u8 inner;
+
+	asm volatile("" : "+r"(len));
+	if (len > max || len < l4_len || l4_len < SF_UDP_HLEN)
+		return 1;
+	if (partial && len != l4_len)
+		return 1;
+	if (data + l4_off > data_end)
+		return 1;
+	inner = v6 ? ((struct ipv6hdr *)(data + SF_IP_OFF))->nexthdr : ((struct iphdr *)(data + SF_IP_OFF))->protocol;
+	if ((inner == IPPROTO_TCP && l4_len < SF_TCP_HLEN) || (partial && inner != fproto))
+		return 1;
+	if (bpf_skb_change_tail(skb, skb->len + hlen, 0) < 0)
+		return 1;
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	if (sf_shift_back(data, data_end, l4_off, len, hlen, max) < 0)
 		return -1;
 	/* The inner checksum field, each protocol's on its own path for the verifier. */
 	if (inner == IPPROTO_TCP) {
-		check = data + SF_L4_OFF + hlen + SF_TCP_CHECK;
+		check = data + l4_off + hlen + SF_TCP_CHECK;
 		asm volatile("" : "+r"(check));
 		if ((void *)(check + 1) > data_end)
 			return -1;
 	} else {
-		check = data + SF_L4_OFF + hlen + SF_UDP_CHECK;
+		check = data + l4_off + hlen + SF_UDP_CHECK;
 		asm volatile("" : "+r"(check));
 		if ((void *)(check + 1) > data_end)
 			return -1;
 	}
-	ip = data + SF_IP_OFF;
-	sum = sf_sum_words((__be16 *)&ip->saddr, 4, 0) + bpf_htons(fproto) + bpf_htons(outer_len);
-	sf_funnel_hdr(h, fproto, ports >> 16, ports & 0xffff, outer_len,
-		      sum + (__u16)~sf_fold(bpf_htons(inner) + bpf_htons(l4_len)));
+	sum = sf_sum_words(data + saddr, words, 0) + bpf_htons(fproto) + bpf_htons(outer_len);
+	if (partial) {
+		/* Complete the inner one: the segment's bytes and the addressless pseudo-header. */
+		*check = 0;
+		inner_sum = sf_sum_packet(data, data_end, l4_off + hlen, l4_len, max);
+		if (inner_sum < 0)
+			return -1;
+		sf_set_check(check, inner, inner_sum + bpf_htons(inner) + bpf_htons(l4_len));
+		sf_funnel_hdr(h, fproto, ports >> 16, ports & 0xffff, outer_len, 0);
+		h[fproto == IPPROTO_TCP ? SF_TCP_CHECK / 2 : SF_UDP_CHECK / 2] = sf_fold(sum);	/* the seed */
+	} else {
+		sf_funnel_hdr(h, fproto, ports >> 16, ports & 0xffff, outer_len,
+			      sum + (__u16)~sf_fold(bpf_htons(inner) + bpf_htons(l4_len)));
+		/* The inner checksum without the addresses. */
+		sf_set_check(check, inner, (__u16)~*check + sf_sum_words(data + saddr, words, 1));
+	}
 	if (fproto == IPPROTO_TCP)
-		__builtin_memcpy(data + SF_L4_OFF, h, SF_TCP_HLEN);
+		__builtin_memcpy(data + l4_off, h, SF_TCP_HLEN);
 	else
-		__builtin_memcpy(data + SF_L4_OFF, h, SF_UDP_HLEN);
-	/* The inner checksum without the addresses. */
-	sf_set_check(check, inner, (__u16)~*check + sf_sum_words((__be16 *)&ip->saddr, 4, 1));
-	sf_ip_set_proto_len(ip, fproto, outer_len + sizeof(struct iphdr));
+		__builtin_memcpy(data + l4_off, h, SF_UDP_HLEN);
+	if (v6) {
+		struct ipv6hdr *ip6 = data + SF_IP_OFF;
+
+		ip6->nexthdr = fproto;
+		ip6->payload_len = bpf_htons(outer_len);
+	} else {
+		sf_ip_set_proto_len(data + SF_IP_OFF, fproto, outer_len + sizeof(struct iphdr));
+	}
 	return 0;
 }
 
+/*
+ * Global functions: checked once, not once per funnel rule; the partial
+ * ones apart, so that the verifier walks their long loops only where a
+ * ruleset can use them.
+ */
 __attribute__((noinline)) int sf_funnel_direct_udp(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports)
 {
-	return sf_funnel_direct(skb, l4_len, move, ports, IPPROTO_UDP);
+	return sf_funnel_direct(skb, l4_len, move, ports, 0, IPPROTO_UDP, SF_L4_OFF, 0);
 }
 
 __attribute__((noinline)) int sf_funnel_direct_tcp(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports)
 {
-	return sf_funnel_direct(skb, l4_len, move, ports, IPPROTO_TCP);
+	return sf_funnel_direct(skb, l4_len, move, ports, 0, IPPROTO_TCP, SF_L4_OFF, 0);
 }
 
-/*
- * Move the `len` bytes at `off` by `by` bytes toward the packet's end, from
- * the last one back, through the stack, SF_TAIL_MAX at a time; the packet
- * has room for them. Returns what they sum to (folded; `off` must be an
- * even distance from where the sum's segment starts), or -1. A global
- * function: its buffer is a frame of its own, and the verifier walks its
- * loop once.
- */
-__attribute__((noinline)) __s64 sf_move_back(struct __sk_buff *skb, __u32 off, __u32 len, __u32 by)
+__attribute__((noinline)) int sf_funnel_partial_udp(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports)
 {
-	__u8 chunk[SF_TAIL_MAX + 4];
-	__s64 sum = 0;
-	__u32 i, tail;
+	return sf_funnel_direct(skb, l4_len, move, ports, 1, IPPROTO_UDP, SF_L4_OFF, 0);
+}
 
-	if (len > 0xffff || by > SF_TCP_HLEN)
-		return -1;
-	tail = len % SF_TAIL_MAX;
-	len -= tail;
-	asm volatile("" : "+r"(tail));	/* keep the check: the verifier cannot bound a remainder */
-	if (tail >= SF_TAIL_MAX)
-		return -1;
-	if (tail) {
-		__builtin_memset(chunk, 0, sizeof(chunk));	/* zeros after it: no change to the sum */
-		if (bpf_skb_load_bytes(skb, off + len, chunk, tail) < 0 ||
-		    bpf_skb_store_bytes(skb, off + len + by, chunk, tail, 0) < 0)
-			return -1;
-		sum = bpf_csum_diff(0, 0, (__be32 *)chunk, (tail + 3) & ~3U, 0);
-	}
-	for (i = 0; i < SF_TAIL_LOOPS && len >= SF_TAIL_MAX; i++) {
-		len -= SF_TAIL_MAX;
-		if (bpf_skb_load_bytes(skb, off + len, chunk, SF_TAIL_MAX) < 0 ||
-		    bpf_skb_store_bytes(skb, off + len + by, chunk, SF_TAIL_MAX, 0) < 0)
-			return -1;
-		sum = bpf_csum_diff(0, 0, (__be32 *)chunk, SF_TAIL_MAX, (__u32)sum);
-	}
-	return len ? -1 : sf_fold((__u32)sum);
+__attribute__((noinline)) int sf_funnel_partial_tcp(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports)
+{
+	return sf_funnel_direct(skb, l4_len, move, ports, 1, IPPROTO_TCP, SF_L4_OFF, 0);
 }
 
 /*
- * Funnel a linear packet at its tail if it can be: one with a final
- * checksum and at most SF_DIRECT_MAX bytes after the IPv4 header in place
- * (sf_funnel_direct), or one whose partial checksum starts at its L4
- * header, of the funnel header's protocol, at any length through the stack
- * (sf_funnel_tail; all but the first SF_TAIL_MAX bytes moved by
- * sf_move_back). Returns 0 when done, 1 when the packet is untouched, -1
- * when it may be half-written.
+ * Funnel a linear packet at its tail, in place (sf_funnel_direct), if it
+ * can be: one with a final checksum and at most SF_DIRECT_MAX bytes after
+ * the IPv4 header, or one whose partial checksum starts at its L4 header,
+ * of the funnel header's protocol. Returns 0 when done, 1 when the packet
+ * is untouched, -1 when it may be half-written.
  */
 static __always_inline int sf_funnel_at_tail(struct __sk_buff *skb, const struct sf_pkt *pkt, __u8 fproto,
-					     __u32 hlen, __u32 ports)
+					     __u32 ports)
 {
 	long at = sf_partial_start(skb, pkt->proto);
-	__u32 move = skb->len - SF_L4_OFF, how = 0;
-	__s64 rest;
-	int done;
+	__u32 move = skb->len - SF_L4_OFF;
 
 	if ((long)skb->data_end - (long)skb->data != skb->len || skb->len < SF_L4_OFF)
 		return 1;
-	if (at == SF_CSUM_FINAL) {
-		if (move > SF_DIRECT_MAX)
-			return 1;
+	if (at == SF_CSUM_FINAL)
 		return fproto == IPPROTO_TCP ? sf_funnel_direct_tcp(skb, pkt->l4_len, move, ports)
 					     : sf_funnel_direct_udp(skb, pkt->l4_len, move, ports);
-	} else if (at == SF_L4_OFF && pkt->proto == fproto && move == pkt->l4_len) {
-		if (move > SF_TAIL_MAX) {
-			if (bpf_skb_change_tail(skb, skb->len + hlen, 0) < 0)
-				return 1;
-			rest = sf_move_back(skb, SF_L4_OFF + SF_TAIL_MAX, move - SF_TAIL_MAX, hlen);
-			if (rest < 0)
-				return -1;
-			how = SF_TAIL_GROWN | (__u32)rest << 16;
-			move = SF_TAIL_MAX;
-		}
-	} else {
-		return 1;
-	}
-	done = fproto == IPPROTO_TCP ? sf_funnel_tail_tcp(skb, pkt->l4_len, move, ports, how)
-				     : sf_funnel_tail_udp(skb, pkt->l4_len, move, ports, how);
-	return done && (how & SF_TAIL_GROWN) ? -1 : done;
+	if (at == SF_L4_OFF && pkt->proto == fproto && move == pkt->l4_len)
+		return fproto == IPPROTO_TCP ? sf_funnel_partial_tcp(skb, pkt->l4_len, move, ports)
+					     : sf_funnel_partial_udp(skb, pkt->l4_len, move, ports);
+	return 1;
 }
 
 /*
@@ -970,7 +949,7 @@ static __always_inline __attribute__((unused)) int sf_funnel(struct __sk_buff *s
 		return go;
 
 	if (!udp_no_csum) {
-		int done = sf_funnel_at_tail(skb, pkt, fproto, hlen, ((__u32)sport << 16) | dport);
+		int done = sf_funnel_at_tail(skb, pkt, fproto, ((__u32)sport << 16) | dport);
 
 		if (done < 0)
 			return TC_ACT_SHOT;
@@ -1052,81 +1031,137 @@ static __always_inline int sf_unfunnel_hdrs(struct __sk_buff *skb, __u8 inner, _
 }
 
 /*
- * Unfunnel a packet that sf_funnel_tail funneled with a partial checksum on
- * this host (veth passes it on unfinished): its `csum_start` is the outer
- * header's, of the inner one's protocol, and the inner checksum is final.
- * The inverse of the tail way: what follows the outer header moves forward
- * by `hlen` bytes (the first SF_TAIL_MAX of them here, with the IPv4
- * header in front, in one store; the caller moves the rest and trims the
- * packet), so that `csum_start` is the inner header's, and the inner
- * checksum field gets the seed of its pseudo-header with the packet's
- * current addresses: the packet is partial again, as if never funneled.
- * Returns 0, or -1 if it could not be written.
+ * Move the `len` bytes (at most `max`) at `off` + `hlen` forward to `off`
+ * (constants after inlining), in the packet, from the first ones: 256 at a
+ * time (eight windows of 32, one bounds check), then 32, then 8, the last
+ * window ending at the segment's end and maybe overlapping the one before
+ * it. Each window is read whole before it is written, and with at least 8
+ * bytes between source and destination no window reads a byte an earlier
+ * one wrote. Counted down from `len`, as sf_sum_packet. 0, or -1.
  */
-static __always_inline int sf_unfunnel_tail(struct __sk_buff *skb, __u32 inner_len, __u32 hlen, const __u8 inner)
+static __always_inline int sf_shift_front(void *data, void *data_end, const __u32 off, __u64 len,
+					  const __u32 hlen, const __u32 max)
 {
-	__u8 buf[sizeof(struct iphdr) + SF_TAIL_MAX] __attribute__((aligned(8)));
-	struct iphdr *ip = (struct iphdr *)buf;
-	__u8 *seg = buf + sizeof(struct iphdr);
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
-	__u32 first = inner_len > SF_TAIL_MAX ? SF_TAIL_MAX : inner_len;
-	__be16 *check;
-	__u64 sum;
+	__u64 rest = len, at, i, v;
+	__u8 *w, *src;
+	int j;
 
-	if (hlen > 60 || first < (inner == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN) || first > SF_TAIL_MAX)
+	if (len > max || len < 8)
 		return -1;
-	if (data + SF_L4_OFF > data_end)
-		return -1;
-	*ip = *(struct iphdr *)(data + SF_IP_OFF);
-	if (bpf_skb_load_bytes(skb, SF_L4_OFF + hlen, seg, first) < 0)
-		return -1;
-	check = (__be16 *)(seg + (inner == IPPROTO_TCP ? SF_TCP_CHECK : SF_UDP_CHECK));
-	sum = sf_sum32(ip->saddr) + sf_sum32(ip->daddr) + bpf_htons(inner) + bpf_htons(inner_len);
-	*check = sf_fold(sum);
-	sf_ip_set_proto_len(ip, inner, inner_len + sizeof(struct iphdr));
-	return bpf_skb_store_bytes(skb, SF_IP_OFF, buf, sizeof(struct iphdr) + first, 0) < 0 ? -1 : 0;
-}
-
-__attribute__((noinline)) int sf_unfunnel_tail_udp(struct __sk_buff *skb, __u32 inner_len, __u32 hlen)
-{
-	return sf_unfunnel_tail(skb, inner_len, hlen, IPPROTO_UDP);
-}
-
-__attribute__((noinline)) int sf_unfunnel_tail_tcp(struct __sk_buff *skb, __u32 inner_len, __u32 hlen)
-{
-	return sf_unfunnel_tail(skb, inner_len, hlen, IPPROTO_TCP);
+	for (i = 0; i < max / 256 + 1 && rest >= 256; i++) {
+		asm volatile("" : "+r"(rest));
+		at = len - rest;
+		asm volatile("" : "+r"(at));
+		if (at > max)
+			return -1;
+		w = data + off + at;
+		asm volatile("" : "+r"(w));
+		/*
+		 * `hlen` varies here: the source is a pointer of its own, and
+		 * each needs its own check for the verifier (the asm keeps
+		 * clang from folding one into the other).
+		 */
+		src = w + hlen;
+		asm volatile("" : "+r"(src));
+		if ((void *)(src + 256) > data_end || (void *)(w + 256) > data_end)
+			return -1;
+#pragma unroll
+		for (j = 0; j < 8; j++)
+			sf_shift_window_front(w + 32 * j, src + 32 * j);
+		rest -= 256;
+	}
+	for (i = 0; i < 7 && rest >= 32; i++) {
+		asm volatile("" : "+r"(rest));
+		at = len - rest;
+		asm volatile("" : "+r"(at));
+		if (at > max)
+			return -1;
+		w = data + off + at;
+		asm volatile("" : "+r"(w));
+		src = w + hlen;
+		asm volatile("" : "+r"(src));
+		if ((void *)(src + 32) > data_end || (void *)(w + 32) > data_end)
+			return -1;
+		sf_shift_window_front(w, src);
+		rest -= 32;
+	}
+	for (i = 0; i < 4 && rest > 0; i++) {
+		asm volatile("" : "+r"(rest));
+		at = rest >= 8 ? len - rest : len - 8;
+		asm volatile("" : "+r"(at));
+		if (at > max)
+			return -1;
+		w = data + off + at;
+		asm volatile("" : "+r"(w));
+		src = w + hlen;
+		asm volatile("" : "+r"(src));
+		if ((void *)(src + 8) > data_end || (void *)(w + 8) > data_end)
+			return -1;
+		v = *(__u64 *)src;
+		*(__u64 *)w = v;
+		rest = rest >= 8 ? rest - 8 : 0;
+	}
+	return rest ? -1 : 0;
 }
 
 /*
- * Move the `len` bytes at `off` by `by` bytes toward the packet's start,
- * first to last, through the stack, SF_TAIL_MAX at a time. 0, or -1.
+ * Unfunnel a packet that sf_funnel_direct funneled with a partial checksum
+ * on this host (veth passes it on unfinished): its `csum_start` is the
+ * outer header's, of the inner one's protocol, and the inner checksum is
+ * final. The inverse of the funnel, in place: what follows the outer
+ * header moves forward by `hlen` bytes, the IPv4 header gets the inner
+ * protocol and length, and the inner checksum field the seed of its
+ * pseudo-header with the packet's current addresses, so that `csum_start`
+ * is the inner header's and the packet is partial again, as if never
+ * funneled; then the packet is trimmed. Returns 0, or -1 if it may be
+ * half-written.
  */
-__attribute__((noinline)) int sf_move_front(struct __sk_buff *skb, __u32 off, __u32 len, __u32 by)
+static __always_inline int sf_unfunnel_direct(struct __sk_buff *skb, __u32 inner_len, __u32 hlen, const __u8 inner)
 {
-	__u8 chunk[SF_TAIL_MAX];
-	__u32 i;
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct iphdr *ip;
+	__be16 *check;
+	__u64 sum;
 
-	if (len > 0xffff || by > off)
+	if (hlen > 60 || inner_len < (inner == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN))
 		return -1;
-	for (i = 0; i < SF_TAIL_LOOPS && len >= SF_TAIL_MAX; i++) {
-		if (bpf_skb_load_bytes(skb, off, chunk, SF_TAIL_MAX) < 0 ||
-		    bpf_skb_store_bytes(skb, off - by, chunk, SF_TAIL_MAX, 0) < 0)
+	asm volatile("" : "+r"(hlen));
+	if (hlen < SF_UDP_HLEN || hlen > 60)
+		return -1;
+	if (sf_shift_front(data, data_end, SF_L4_OFF, inner_len, hlen, SF_PARTIAL_MAX) < 0)
+		return -1;
+	if (inner == IPPROTO_TCP) {
+		check = data + SF_L4_OFF + SF_TCP_CHECK;
+		asm volatile("" : "+r"(check));
+		if ((void *)(check + 1) > data_end)
 			return -1;
-		off += SF_TAIL_MAX;
-		len -= SF_TAIL_MAX;
+	} else {
+		check = data + SF_L4_OFF + SF_UDP_CHECK;
+		asm volatile("" : "+r"(check));
+		if ((void *)(check + 1) > data_end)
+			return -1;
 	}
-	if (len >= SF_TAIL_MAX)
-		return -1;
-	if (len && (bpf_skb_load_bytes(skb, off, chunk, len) < 0 ||
-		    bpf_skb_store_bytes(skb, off - by, chunk, len, 0) < 0))
-		return -1;
-	return 0;
+	ip = data + SF_IP_OFF;
+	sum = sf_sum32(ip->saddr) + sf_sum32(ip->daddr) + bpf_htons(inner) + bpf_htons(inner_len);
+	*check = sf_fold(sum);
+	sf_ip_set_proto_len(ip, inner, inner_len + sizeof(struct iphdr));
+	return bpf_skb_change_tail(skb, skb->len - hlen, 0) < 0 ? -1 : 0;
+}
+
+__attribute__((noinline)) int sf_unfunnel_direct_udp(struct __sk_buff *skb, __u32 inner_len, __u32 hlen)
+{
+	return sf_unfunnel_direct(skb, inner_len, hlen, IPPROTO_UDP);
+}
+
+__attribute__((noinline)) int sf_unfunnel_direct_tcp(struct __sk_buff *skb, __u32 inner_len, __u32 hlen)
+{
+	return sf_unfunnel_direct(skb, inner_len, hlen, IPPROTO_TCP);
 }
 
 /*
  * sf_unfunnel for a packet whose partial checksum starts at its outer
- * header (`at`, from sf_partial_start; sf_unfunnel_tail above). SF_GO if
+ * header (`at`, from sf_partial_start; sf_unfunnel_direct above). SF_GO if
  * it is not such a packet, or not linear (then nothing is written), else
  * the verdict.
  */
@@ -1141,13 +1176,11 @@ static __always_inline int sf_unfunnel_at_tail(struct __sk_buff *skb, const stru
 		return SF_GO;
 	if (hlen == 0 || pkt->l4_len < hlen || inner_len < (inner == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN))
 		return SF_GO;
-	if ((inner == IPPROTO_TCP ? sf_unfunnel_tail_tcp(skb, inner_len, hlen)
-				  : sf_unfunnel_tail_udp(skb, inner_len, hlen)) < 0)
-		return TC_ACT_SHOT;
-	if (inner_len > SF_TAIL_MAX &&
-	    sf_move_front(skb, SF_L4_OFF + hlen + SF_TAIL_MAX, inner_len - SF_TAIL_MAX, hlen) < 0)
-		return TC_ACT_SHOT;
-	if (bpf_skb_change_tail(skb, skb->len - hlen, 0) < 0)
+	/* Longer than sf_funnel_direct moves: not from a funnel of this version. */
+	if (inner_len > SF_PARTIAL_MAX)
+		return SF_GO;
+	if ((inner == IPPROTO_TCP ? sf_unfunnel_direct_tcp(skb, inner_len, hlen)
+				  : sf_unfunnel_direct_udp(skb, inner_len, hlen)) < 0)
 		return TC_ACT_SHOT;
 	return TC_ACT_OK;
 }
@@ -1452,55 +1485,19 @@ static __always_inline int sf_clamp_tcp6(struct __sk_buff *skb, const struct sf_
 }
 
 /*
- * sf_funnel_tail for IPv6, final checksums only (a partial one gets room at
- * the head): what follows the 40-byte fixed header (at most SF_TAIL_MAX6
- * bytes: with the IPv6 header in the buffer, the stack stays within the
- * verifier's limit) moves back behind the new funnel header, the inner
- * checksum loses the addresses (`::`), and the payload length and next
- * header change (IPv6 has no header checksum). 0 when done, 1 when the
- * packet is untouched, -1 when it may be half-written.
+ * sf_funnel_direct after the 40-byte IPv6 fixed header, for final checksums
+ * only (a partial one gets room at the head): the inner checksum loses the
+ * addresses (`::`), the payload length and next header change (IPv6 has no
+ * header checksum).
  */
-#define SF_TAIL_MAX6	160
-static __always_inline int sf_funnel_tail6(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports,
-					   const __u8 fproto)
+__attribute__((noinline)) int sf_funnel_direct6_udp(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports)
 {
-	const __u32 hlen = fproto == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN;
-	__u8 buf[SF_IP6_HLEN + SF_TCP_HLEN + SF_TAIL_MAX6] __attribute__((aligned(8)));
-	struct ipv6hdr *ip6 = (struct ipv6hdr *)buf;
-	__be16 *h = (__be16 *)(buf + SF_IP6_HLEN), *check;
-	__u8 *seg = buf + SF_IP6_HLEN + hlen;
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
-	__u32 outer_len = l4_len + hlen;
-	__u64 sum, n;
-
-	if (move > SF_TAIL_MAX6 || l4_len < SF_UDP_HLEN || move < l4_len)
-		return 1;
-	if (data + SF_L4_OFF6 > data_end)
-		return 1;
-	*ip6 = *(struct ipv6hdr *)(data + SF_IP_OFF);
-	/* The funnel header first, in place (see sf_funnel_tail). */
-	sum = sf_sum_words((__be16 *)&ip6->saddr, 16, 0) + bpf_htons(fproto) + bpf_htons(outer_len);
-	sf_funnel_hdr(h, fproto, ports >> 16, ports & 0xffff, outer_len,
-		      sum + (__u16)~sf_fold(bpf_htons(ip6->nexthdr) + bpf_htons(l4_len)));
-	check = sf_tail_load(skb, SF_L4_OFF6, seg, move, SF_TAIL_MAX6, ip6->nexthdr, l4_len, &n);
-	if (!check)
-		return 1;
-	/* The inner checksum without the addresses (`::`). */
-	sf_set_check(check, ip6->nexthdr, (__u16)~*check + sf_sum_words((__be16 *)&ip6->saddr, 16, 1));
-	ip6->nexthdr = fproto;
-	ip6->payload_len = bpf_htons(outer_len);
-	return sf_tail_store(skb, buf, SF_IP6_HLEN + hlen + n, hlen, 0);
+	return sf_funnel_direct(skb, l4_len, move, ports, 0, IPPROTO_UDP, SF_L4_OFF6, 1);
 }
 
-__attribute__((noinline)) int sf_funnel_tail6_udp(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports)
+__attribute__((noinline)) int sf_funnel_direct6_tcp(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports)
 {
-	return sf_funnel_tail6(skb, l4_len, move, ports, IPPROTO_UDP);
-}
-
-__attribute__((noinline)) int sf_funnel_tail6_tcp(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports)
-{
-	return sf_funnel_tail6(skb, l4_len, move, ports, IPPROTO_TCP);
+	return sf_funnel_direct(skb, l4_len, move, ports, 0, IPPROTO_TCP, SF_L4_OFF6, 1);
 }
 
 /* Funnel (wire-format.md) after the IPv6 fixed header; see sf_funnel. */
@@ -1521,12 +1518,12 @@ static __always_inline __attribute__((unused)) int sf_funnel6(struct __sk_buff *
 	if (go != SF_GO)
 		return go;
 
-	if (!udp_no_csum && skb->len >= SF_L4_OFF6 && skb->len - SF_L4_OFF6 <= SF_TAIL_MAX6 &&
+	if (!udp_no_csum && skb->len >= SF_L4_OFF6 && skb->len - SF_L4_OFF6 <= SF_DIRECT_MAX &&
 	    (long)skb->data_end - (long)skb->data == skb->len &&
 	    sf_partial_start(skb, pkt->proto) == SF_CSUM_FINAL) {
 		__u32 ports = ((__u32)sport << 16) | dport, move = skb->len - SF_L4_OFF6;
-		int done = fproto == IPPROTO_TCP ? sf_funnel_tail6_tcp(skb, pkt->l4_len, move, ports)
-						 : sf_funnel_tail6_udp(skb, pkt->l4_len, move, ports);
+		int done = fproto == IPPROTO_TCP ? sf_funnel_direct6_tcp(skb, pkt->l4_len, move, ports)
+						 : sf_funnel_direct6_udp(skb, pkt->l4_len, move, ports);
 
 		if (done < 0)
 			return TC_ACT_SHOT;

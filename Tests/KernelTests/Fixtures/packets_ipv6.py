@@ -196,13 +196,14 @@ def build(h):
             h.add("ipv6/funnel/%s/%s" % (combo, sfx), FUNNEL6_RULES, orig, "ok", fun)
             h.add("ipv6/unfunnel/%s/%s" % (combo, sfx), UNFUNNEL6_RULES, fun, "ok", orig)
 
-    # either side of the IPv6 tail way's limit (SF_TAIL_MAX6, docs/datapath.md
-    # "Making room"): 160 bytes of inner segment moved within the packet, 161
-    # with room at its head; and trailing bytes (Ethernet padding) that stay
-    # behind the packet. The bytes must not depend on the way.
+    # either side of the limit of the funnel's move in place (SF_DIRECT_MAX,
+    # docs/datapath.md "Making room"): 3072 bytes of inner segment moved
+    # within the packet, 3073 with room at its head; and trailing bytes
+    # (Ethernet padding) that stay behind the packet. The bytes must not
+    # depend on the way.
     for combo in COMBOS6:
         inner_hlen = 20 if COMBOS6[combo][0] == "tcp" else 8
-        for l4_len in (160, 161):
+        for l4_len in (3072, 3073):
             orig, fun = h.pick_seed(lambda s: build_pair6(combo, l4_len - inner_hlen, s), seed_base)
             seed_base += 60
             assert len(orig) - L4 == l4_len
