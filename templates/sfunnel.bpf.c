@@ -624,6 +624,39 @@ static __always_inline void sf_set_check(__be16 *check, __u8 proto, __u64 sum)
 #define SF_DIRECT_MAX	3072
 #define SF_PARTIAL_MAX	9216
 
+/*
+ * What the in-place loops below share. `at` bytes past `off` in the packet,
+ * checked to have `n` bytes there, or NULL: one pointer, checked and used
+ * (the empty asm statements keep clang from splitting it, so that the
+ * verifier's range is on the pointer that is used), `at` bounded by `max`
+ * (the verifier loses the bound otherwise).
+ */
+static __always_inline __u8 *sf_window(void *data, void *data_end, const __u32 off, __u64 at, const __u32 n,
+				       const __u32 max)
+{
+	__u8 *w;
+
+	asm volatile("" : "+r"(at));
+	if (at > max)
+		return NULL;
+	w = data + off + at;
+	asm volatile("" : "+r"(w));
+	if ((void *)(w + n) > data_end)
+		return NULL;
+	return w;
+}
+
+/*
+ * `len` - `rest`, the place of a loop that counts `rest` down, hidden from
+ * clang: counted up from 0 it would be exact for the verifier, and every
+ * way out of one loop would be a new way through the next.
+ */
+static __always_inline __u64 sf_place(__u64 len, __u64 rest)
+{
+	asm volatile("" : "+r"(rest));
+	return len - rest;
+}
+
 /* One 32-byte window of sf_shift_back: read whole, then written `hlen` bytes on. */
 static __always_inline void sf_shift_window(__u8 *w, const __u32 hlen)
 {
@@ -665,12 +698,8 @@ static __always_inline int sf_shift_back(void *data, void *data_end, const __u32
 
 	for (i = 0; i < max / 256 + 1 && rest >= 256; i++) {
 		rest -= 256;
-		asm volatile("" : "+r"(rest));	/* keep the bound below: the verifier loses it otherwise */
-		if (rest > max)
-			return -1;
-		w = data + off + rest;
-		asm volatile("" : "+r"(w));	/* one pointer, checked and used: the verifier's range is on it */
-		if ((void *)(w + hlen + 256) > data_end)
+		w = sf_window(data, data_end, off, rest, hlen + 256, max);
+		if (!w)
 			return -1;
 #pragma unroll
 		for (j = 7; j >= 0; j--)
@@ -678,23 +707,15 @@ static __always_inline int sf_shift_back(void *data, void *data_end, const __u32
 	}
 	for (i = 0; i < 7 && rest >= 32; i++) {
 		rest -= 32;
-		asm volatile("" : "+r"(rest));
-		if (rest > max)
-			return -1;
-		w = data + off + rest;
-		asm volatile("" : "+r"(w));
-		if ((void *)(w + hlen + 32) > data_end)
+		w = sf_window(data, data_end, off, rest, hlen + 32, max);
+		if (!w)
 			return -1;
 		sf_shift_window(w, hlen);
 	}
 	for (i = 0; i < 4 && rest > 0; i++) {
 		rest = rest >= 8 ? rest - 8 : 0;
-		asm volatile("" : "+r"(rest));
-		if (rest > 32)
-			return -1;
-		w = data + off + rest;
-		asm volatile("" : "+r"(w));
-		if ((void *)(w + hlen + 8) > data_end)
+		w = sf_window(data, data_end, off, rest, hlen + 8, 32);
+		if (!w)
 			return -1;
 		*(__u64 *)(w + hlen) = *(__u64 *)w;
 	}
@@ -710,26 +731,15 @@ static __always_inline int sf_shift_back(void *data, void *data_end, const __u32
 static __always_inline __s64 sf_sum_packet(void *data, void *data_end, const __u32 off, __u64 len,
 					   const __u32 max)
 {
-	/*
-	 * Counted down from `len`, so that the verifier knows the place only
-	 * as a range, as it knows `len`: counted up from 0 it would be exact,
-	 * and every way out of one loop would be a new way through the next.
-	 */
-	__u64 sum = 0, rest = len, at, i, v;
+	__u64 sum = 0, rest = len, i, v;
 	__s64 part;
 	__u8 *w;
 
 	if (len > max)
 		return -1;
 	for (i = 0; i < max / 256 + 1 && rest >= 256; i++) {
-		asm volatile("" : "+r"(rest));	/* and no counter clang could derive `at` from */
-		at = len - rest;
-		asm volatile("" : "+r"(at));
-		if (at > max)
-			return -1;
-		w = data + off + at;
-		asm volatile("" : "+r"(w));
-		if ((void *)(w + 256) > data_end)
+		w = sf_window(data, data_end, off, sf_place(len, rest), 256, max);
+		if (!w)
 			return -1;
 		part = bpf_csum_diff(0, 0, (__be32 *)w, 256, 0);
 		if (part < 0)
@@ -738,14 +748,8 @@ static __always_inline __s64 sf_sum_packet(void *data, void *data_end, const __u
 		rest -= 256;
 	}
 	for (i = 0; i < 31 && rest >= 8; i++) {
-		asm volatile("" : "+r"(rest));	/* and no counter clang could derive `at` from */
-		at = len - rest;
-		asm volatile("" : "+r"(at));
-		if (at > max)
-			return -1;
-		w = data + off + at;
-		asm volatile("" : "+r"(w));
-		if ((void *)(w + 8) > data_end)
+		w = sf_window(data, data_end, off, sf_place(len, rest), 8, max);
+		if (!w)
 			return -1;
 		v = *(__u64 *)w;
 		sum += (v & 0xffffffff) + (v >> 32);
@@ -753,14 +757,8 @@ static __always_inline __s64 sf_sum_packet(void *data, void *data_end, const __u
 	}
 	/* At an even distance from `off`: even bytes are the low halves of their words. */
 	for (i = 0; i < 7 && rest > 0; i++) {
-		asm volatile("" : "+r"(rest));	/* and no counter clang could derive `at` from */
-		at = len - rest;
-		asm volatile("" : "+r"(at));
-		if (at > max)
-			return -1;
-		w = data + off + at;
-		asm volatile("" : "+r"(w));
-		if ((void *)(w + 1) > data_end)
+		w = sf_window(data, data_end, off, sf_place(len, rest), 1, max);
+		if (!w)
 			return -1;
 		sum += i & 1 ? (__u64)*w << 8 : *w;
 		rest--;
@@ -1042,28 +1040,21 @@ static __always_inline int sf_unfunnel_hdrs(struct __sk_buff *skb, __u8 inner, _
 static __always_inline int sf_shift_front(void *data, void *data_end, const __u32 off, __u64 len,
 					  const __u32 hlen, const __u32 max)
 {
-	__u64 rest = len, at, i, v;
+	__u64 rest = len, at, i;
 	__u8 *w, *src;
 	int j;
 
-	if (len > max || len < 8)
+	/*
+	 * `hlen` varies here: the source is a pointer of its own, and each
+	 * needs its own check for the verifier.
+	 */
+	if (len > max || len < 8 || hlen > 60)
 		return -1;
 	for (i = 0; i < max / 256 + 1 && rest >= 256; i++) {
-		asm volatile("" : "+r"(rest));
-		at = len - rest;
-		asm volatile("" : "+r"(at));
-		if (at > max)
-			return -1;
-		w = data + off + at;
-		asm volatile("" : "+r"(w));
-		/*
-		 * `hlen` varies here: the source is a pointer of its own, and
-		 * each needs its own check for the verifier (the asm keeps
-		 * clang from folding one into the other).
-		 */
-		src = w + hlen;
-		asm volatile("" : "+r"(src));
-		if ((void *)(src + 256) > data_end || (void *)(w + 256) > data_end)
+		at = sf_place(len, rest);
+		w = sf_window(data, data_end, off, at, 256, max);
+		src = sf_window(data, data_end, off, at + hlen, 256, max + 60);
+		if (!w || !src)
 			return -1;
 #pragma unroll
 		for (j = 0; j < 8; j++)
@@ -1071,34 +1062,21 @@ static __always_inline int sf_shift_front(void *data, void *data_end, const __u3
 		rest -= 256;
 	}
 	for (i = 0; i < 7 && rest >= 32; i++) {
-		asm volatile("" : "+r"(rest));
-		at = len - rest;
-		asm volatile("" : "+r"(at));
-		if (at > max)
-			return -1;
-		w = data + off + at;
-		asm volatile("" : "+r"(w));
-		src = w + hlen;
-		asm volatile("" : "+r"(src));
-		if ((void *)(src + 32) > data_end || (void *)(w + 32) > data_end)
+		at = sf_place(len, rest);
+		w = sf_window(data, data_end, off, at, 32, max);
+		src = sf_window(data, data_end, off, at + hlen, 32, max + 60);
+		if (!w || !src)
 			return -1;
 		sf_shift_window_front(w, src);
 		rest -= 32;
 	}
 	for (i = 0; i < 4 && rest > 0; i++) {
-		asm volatile("" : "+r"(rest));
-		at = rest >= 8 ? len - rest : len - 8;
-		asm volatile("" : "+r"(at));
-		if (at > max)
+		at = rest >= 8 ? sf_place(len, rest) : len - 8;
+		w = sf_window(data, data_end, off, at, 8, max);
+		src = sf_window(data, data_end, off, at + hlen, 8, max + 60);
+		if (!w || !src)
 			return -1;
-		w = data + off + at;
-		asm volatile("" : "+r"(w));
-		src = w + hlen;
-		asm volatile("" : "+r"(src));
-		if ((void *)(src + 8) > data_end || (void *)(w + 8) > data_end)
-			return -1;
-		v = *(__u64 *)src;
-		*(__u64 *)w = v;
+		*(__u64 *)w = *(__u64 *)src;
 		rest = rest >= 8 ? rest - 8 : 0;
 	}
 	return rest ? -1 : 0;
