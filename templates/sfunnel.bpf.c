@@ -1087,18 +1087,19 @@ static __always_inline int sf_shift_front(void *data, void *data_end, const __u3
  * on this host (veth passes it on unfinished): its `csum_start` is the
  * outer header's, of the inner one's protocol, and the inner checksum is
  * final. The inverse of the funnel, in place: what follows the outer
- * header moves forward by `hlen` bytes, the IPv4 header gets the inner
- * protocol and length, and the inner checksum field the seed of its
+ * header (at `l4_off`: IPv4 or IPv6, `v6`) moves forward by `hlen` bytes,
+ * the IP header gets the inner protocol and length, and the inner checksum field the seed of its
  * pseudo-header with the packet's current addresses, so that `csum_start`
  * is the inner header's and the packet is partial again, as if never
  * funneled; then the packet is trimmed. Returns 0, or -1 if it may be
  * half-written.
  */
-static __always_inline int sf_unfunnel_direct(struct __sk_buff *skb, __u32 inner_len, __u32 hlen, const __u8 inner)
+static __always_inline int sf_unfunnel_direct(struct __sk_buff *skb, __u32 inner_len, __u32 hlen, const __u8 inner,
+					      const __u32 l4_off, const int v6)
 {
+	const __u32 saddr = v6 ? SF_IP_OFF + offsetof(struct ipv6hdr, saddr) : SF_IP_OFF + offsetof(struct iphdr, saddr);
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
-	struct iphdr *ip;
 	__be16 *check;
 	__u64 sum;
 
@@ -1107,34 +1108,40 @@ static __always_inline int sf_unfunnel_direct(struct __sk_buff *skb, __u32 inner
 	asm volatile("" : "+r"(hlen));
 	if (hlen < SF_UDP_HLEN || hlen > 60)
 		return -1;
-	if (sf_shift_front(data, data_end, SF_L4_OFF, inner_len, hlen, SF_PARTIAL_MAX) < 0)
+	if (sf_shift_front(data, data_end, l4_off, inner_len, hlen, SF_PARTIAL_MAX) < 0)
 		return -1;
 	if (inner == IPPROTO_TCP) {
-		check = data + SF_L4_OFF + SF_TCP_CHECK;
+		check = data + l4_off + SF_TCP_CHECK;
 		asm volatile("" : "+r"(check));
 		if ((void *)(check + 1) > data_end)
 			return -1;
 	} else {
-		check = data + SF_L4_OFF + SF_UDP_CHECK;
+		check = data + l4_off + SF_UDP_CHECK;
 		asm volatile("" : "+r"(check));
 		if ((void *)(check + 1) > data_end)
 			return -1;
 	}
-	ip = data + SF_IP_OFF;
-	sum = sf_sum32(ip->saddr) + sf_sum32(ip->daddr) + bpf_htons(inner) + bpf_htons(inner_len);
+	sum = sf_sum_words(data + saddr, v6 ? 16 : 4, 0) + bpf_htons(inner) + bpf_htons(inner_len);
 	*check = sf_fold(sum);
-	sf_ip_set_proto_len(ip, inner, inner_len + sizeof(struct iphdr));
+	if (v6) {
+		struct ipv6hdr *ip6 = data + SF_IP_OFF;
+
+		ip6->nexthdr = inner;
+		ip6->payload_len = bpf_htons(inner_len);
+	} else {
+		sf_ip_set_proto_len(data + SF_IP_OFF, inner, inner_len + sizeof(struct iphdr));
+	}
 	return bpf_skb_change_tail(skb, skb->len - hlen, 0) < 0 ? -1 : 0;
 }
 
 __attribute__((noinline)) int sf_unfunnel_direct_udp(struct __sk_buff *skb, __u32 inner_len, __u32 hlen)
 {
-	return sf_unfunnel_direct(skb, inner_len, hlen, IPPROTO_UDP);
+	return sf_unfunnel_direct(skb, inner_len, hlen, IPPROTO_UDP, SF_L4_OFF, 0);
 }
 
 __attribute__((noinline)) int sf_unfunnel_direct_tcp(struct __sk_buff *skb, __u32 inner_len, __u32 hlen)
 {
-	return sf_unfunnel_direct(skb, inner_len, hlen, IPPROTO_TCP);
+	return sf_unfunnel_direct(skb, inner_len, hlen, IPPROTO_TCP, SF_L4_OFF, 0);
 }
 
 /*
@@ -1463,10 +1470,9 @@ static __always_inline int sf_clamp_tcp6(struct __sk_buff *skb, const struct sf_
 }
 
 /*
- * sf_funnel_direct after the 40-byte IPv6 fixed header, for final checksums
- * only (a partial one gets room at the head): the inner checksum loses the
- * addresses (`::`), the payload length and next header change (IPv6 has no
- * header checksum).
+ * sf_funnel_direct and sf_unfunnel_direct after the 40-byte IPv6 fixed
+ * header: the inner checksum's addresses are `::`, the payload length and
+ * next header change (IPv6 has no header checksum).
  */
 __attribute__((noinline)) int sf_funnel_direct6_udp(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports)
 {
@@ -1476,6 +1482,26 @@ __attribute__((noinline)) int sf_funnel_direct6_udp(struct __sk_buff *skb, __u32
 __attribute__((noinline)) int sf_funnel_direct6_tcp(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports)
 {
 	return sf_funnel_direct(skb, l4_len, move, ports, 0, IPPROTO_TCP, SF_L4_OFF6, 1);
+}
+
+__attribute__((noinline)) int sf_funnel_partial6_udp(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports)
+{
+	return sf_funnel_direct(skb, l4_len, move, ports, 1, IPPROTO_UDP, SF_L4_OFF6, 1);
+}
+
+__attribute__((noinline)) int sf_funnel_partial6_tcp(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports)
+{
+	return sf_funnel_direct(skb, l4_len, move, ports, 1, IPPROTO_TCP, SF_L4_OFF6, 1);
+}
+
+__attribute__((noinline)) int sf_unfunnel_direct6_udp(struct __sk_buff *skb, __u32 inner_len, __u32 hlen)
+{
+	return sf_unfunnel_direct(skb, inner_len, hlen, IPPROTO_UDP, SF_L4_OFF6, 1);
+}
+
+__attribute__((noinline)) int sf_unfunnel_direct6_tcp(struct __sk_buff *skb, __u32 inner_len, __u32 hlen)
+{
+	return sf_unfunnel_direct(skb, inner_len, hlen, IPPROTO_TCP, SF_L4_OFF6, 1);
 }
 
 /* Funnel (wire-format.md) after the IPv6 fixed header; see sf_funnel. */
@@ -1496,13 +1522,18 @@ static __always_inline __attribute__((unused)) int sf_funnel6(struct __sk_buff *
 	if (go != SF_GO)
 		return go;
 
-	if (!udp_no_csum && skb->len >= SF_L4_OFF6 && skb->len - SF_L4_OFF6 <= SF_DIRECT_MAX &&
-	    (long)skb->data_end - (long)skb->data == skb->len &&
-	    sf_partial_start(skb, pkt->proto) == SF_CSUM_FINAL) {
+	/* In place if it can be, as sf_funnel_at_tail does for IPv4. */
+	if (!udp_no_csum && skb->len >= SF_L4_OFF6 && (long)skb->data_end - (long)skb->data == skb->len) {
 		__u32 ports = ((__u32)sport << 16) | dport, move = skb->len - SF_L4_OFF6;
-		int done = fproto == IPPROTO_TCP ? sf_funnel_direct6_tcp(skb, pkt->l4_len, move, ports)
-						 : sf_funnel_direct6_udp(skb, pkt->l4_len, move, ports);
+		long at = sf_partial_start(skb, pkt->proto);
+		int done = 1;
 
+		if (at == SF_CSUM_FINAL && move <= SF_DIRECT_MAX)
+			done = fproto == IPPROTO_TCP ? sf_funnel_direct6_tcp(skb, pkt->l4_len, move, ports)
+						     : sf_funnel_direct6_udp(skb, pkt->l4_len, move, ports);
+		else if (at == SF_L4_OFF6 && pkt->proto == fproto && move == pkt->l4_len)
+			done = fproto == IPPROTO_TCP ? sf_funnel_partial6_tcp(skb, pkt->l4_len, move, ports)
+						     : sf_funnel_partial6_udp(skb, pkt->l4_len, move, ports);
 		if (done < 0)
 			return TC_ACT_SHOT;
 		if (done == 0)
@@ -1532,8 +1563,17 @@ static __always_inline __attribute__((unused)) int sf_unfunnel6(struct __sk_buff
 {
 	__u32 inner_len = pkt->l4_len - pkt->l4_hlen;
 	__u32 inner_csum = SF_L4_OFF6 + (inner == IPPROTO_TCP ? SF_TCP_CHECK : SF_UDP_CHECK);
-	int go = sf_unfunnel_shrink(skb, pkt->l4_hlen, pkt->l4_len, inner);
+	int go;
 
+	/* Funneled in place on this host with a partial checksum: in place back (sf_unfunnel_at_tail). */
+	if (pkt->proto == inner && sf_partial_start(skb, inner) == SF_L4_OFF6 &&
+	    (long)skb->data_end - (long)skb->data == skb->len && skb->len == SF_L4_OFF6 + pkt->l4_len &&
+	    pkt->l4_hlen && pkt->l4_len >= pkt->l4_hlen && inner_len <= SF_PARTIAL_MAX &&
+	    inner_len >= (inner == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN))
+		return (inner == IPPROTO_TCP ? sf_unfunnel_direct6_tcp(skb, inner_len, pkt->l4_hlen)
+					     : sf_unfunnel_direct6_udp(skb, inner_len, pkt->l4_hlen)) < 0 ? TC_ACT_SHOT
+												   : TC_ACT_OK;
+	go = sf_unfunnel_shrink(skb, pkt->l4_hlen, pkt->l4_len, inner);
 	if (go != SF_GO)
 		return go;
 	if (sf_set_ip6_proto_len(skb, inner, inner_len) < 0)

@@ -58,4 +58,61 @@ struct IPv6EndToEndTests {
             #expect(server["Udp6InCsumErrors"] == 3, "\(server)")
         }
     }
+
+    /// A pod behind its node's NAT66, with the sender's default offloads:
+    /// the datagram leaves tc with a partial checksum, veth passes it on
+    /// unfinished, the router NATs it, and software completes it after the
+    /// NAT (tx checksumming off on r1). `funnel udp` of UDP moves the
+    /// datagram at the packet's tail, so the partial checksum is the outer
+    /// header's, which the NAT updates as such (docs/datapath.md, "Making
+    /// room"). Nothing unfunnels here: the server's UDP stack verifies the
+    /// outer checksum itself (rx checksumming off on s0) and delivers the
+    /// funneled datagrams to port 4242 only if it is right.
+    @Test func partialChecksumThroughNAT66KeepsTheOuterChecksumRight() throws {
+        try NetLab.with(ipv6: true) { lab in
+            try lab.offload(lab.client, "c0", "tx", true)
+            try lab.offload(lab.router, "r1", "tx", false)
+            let funnel = Self.cases[1], count = 24
+            try EndToEndTests.withFiles(["client.rules": funnel.client]) { dir in
+                try EndToEndTests.attach([dir.appendingPathComponent("client.rules").path, "--iface", "c0",
+                                          "--direction", "egress", "--netns", lab.client])
+                let receiver = try lab.receiver(port: 4242, count: count, idle: 1.5)
+                let sent = try lab.send(port: 2055, sizes: [1, 100, 1001, 1400], count: count)
+                let received = datagrams(receiver.finish())
+                #expect(sent.count == count)
+                #expect(received.count == count, "\(received)")
+                // What arrived is the inner datagram, its UDP header included.
+                #expect(received.map { $0.split(separator: " ")[0] }.sorted() == sent.map { "\(Int($0.split(separator: " ")[0])! + 8)" }.sorted())
+                let server = try lab.snmp6(lab.server)
+                #expect(server["Udp6InCsumErrors"] == 0, "\(server)")
+            }
+        }
+    }
+
+    /// The other half: a datagram funneled in place with its checksum
+    /// partial is unfunneled on the same host into one whose checksum is
+    /// partial again, at its own header, with the seed for its current
+    /// addresses. The unfunnel runs on the router's r1 egress, after the
+    /// NAT; software completes the checksum there (tx checksumming off on
+    /// r1) and the server's UDP stack verifies it (rx checksumming off on
+    /// s0): every datagram arrives only if the seed was right.
+    @Test func partialChecksumUnfunneledOnTheSameHostIsCompletedRight() throws {
+        try NetLab.with(ipv6: true) { lab in
+            try lab.offload(lab.client, "c0", "tx", true)
+            try lab.offload(lab.router, "r1", "tx", false)
+            let funnel = Self.cases[1], count = 24
+            try EndToEndTests.withFiles(["client.rules": funnel.client, "router.rules": funnel.server]) { dir in
+                try EndToEndTests.attach([dir.appendingPathComponent("client.rules").path, "--iface", "c0",
+                                          "--direction", "egress", "--netns", lab.client])
+                try EndToEndTests.attach([dir.appendingPathComponent("router.rules").path, "--iface", "r1",
+                                          "--direction", "egress", "--netns", lab.router])
+                let receiver = try lab.receiver(port: 2055, count: count, idle: 1.5)
+                let sent = try lab.send(port: 2055, sizes: [1, 100, 1001, 1400], count: count)
+                let received = datagrams(receiver.finish())
+                #expect(received.sorted() == sent.sorted())
+                let server = try lab.snmp6(lab.server)
+                #expect(server["Udp6InCsumErrors"] == 0, "\(server)")
+            }
+        }
+    }
 }
