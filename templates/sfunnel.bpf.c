@@ -872,27 +872,18 @@ static __always_inline int sf_funnel_direct(struct __sk_buff *skb, __u32 l4_len,
 /*
  * Global functions: checked once, not once per funnel rule; the partial
  * ones apart, so that the verifier walks their long loops only where a
- * ruleset can use them.
+ * ruleset can use them. One per funnel protocol, checksum state and IP
+ * version (the IPv6 ones below), made by this macro.
  */
-__attribute__((noinline)) int sf_funnel_direct_udp(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports)
-{
-	return sf_funnel_direct(skb, l4_len, move, ports, 0, IPPROTO_UDP, SF_L4_OFF, 0);
-}
-
-__attribute__((noinline)) int sf_funnel_direct_tcp(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports)
-{
-	return sf_funnel_direct(skb, l4_len, move, ports, 0, IPPROTO_TCP, SF_L4_OFF, 0);
-}
-
-__attribute__((noinline)) int sf_funnel_partial_udp(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports)
-{
-	return sf_funnel_direct(skb, l4_len, move, ports, 1, IPPROTO_UDP, SF_L4_OFF, 0);
-}
-
-__attribute__((noinline)) int sf_funnel_partial_tcp(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports)
-{
-	return sf_funnel_direct(skb, l4_len, move, ports, 1, IPPROTO_TCP, SF_L4_OFF, 0);
-}
+#define SF_FUNNEL_IN_PLACE(name, partial, fproto, l4_off, v6)						\
+	__attribute__((noinline)) int name(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports)	\
+	{												\
+		return sf_funnel_direct(skb, l4_len, move, ports, partial, fproto, l4_off, v6);		\
+	}
+SF_FUNNEL_IN_PLACE(sf_funnel_direct_udp, 0, IPPROTO_UDP, SF_L4_OFF, 0)
+SF_FUNNEL_IN_PLACE(sf_funnel_direct_tcp, 0, IPPROTO_TCP, SF_L4_OFF, 0)
+SF_FUNNEL_IN_PLACE(sf_funnel_partial_udp, 1, IPPROTO_UDP, SF_L4_OFF, 0)
+SF_FUNNEL_IN_PLACE(sf_funnel_partial_tcp, 1, IPPROTO_TCP, SF_L4_OFF, 0)
 
 /*
  * Funnel a linear packet at its tail, in place (sf_funnel_direct), if it
@@ -1134,15 +1125,14 @@ static __always_inline int sf_unfunnel_direct(struct __sk_buff *skb, __u32 inner
 	return bpf_skb_change_tail(skb, skb->len - hlen, 0) < 0 ? -1 : 0;
 }
 
-__attribute__((noinline)) int sf_unfunnel_direct_udp(struct __sk_buff *skb, __u32 inner_len, __u32 hlen)
-{
-	return sf_unfunnel_direct(skb, inner_len, hlen, IPPROTO_UDP, SF_L4_OFF, 0);
-}
-
-__attribute__((noinline)) int sf_unfunnel_direct_tcp(struct __sk_buff *skb, __u32 inner_len, __u32 hlen)
-{
-	return sf_unfunnel_direct(skb, inner_len, hlen, IPPROTO_TCP, SF_L4_OFF, 0);
-}
+/* Global functions, as SF_FUNNEL_IN_PLACE's. */
+#define SF_UNFUNNEL_IN_PLACE(name, inner, l4_off, v6)							\
+	__attribute__((noinline)) int name(struct __sk_buff *skb, __u32 inner_len, __u32 hlen)		\
+	{												\
+		return sf_unfunnel_direct(skb, inner_len, hlen, inner, l4_off, v6);			\
+	}
+SF_UNFUNNEL_IN_PLACE(sf_unfunnel_direct_udp, IPPROTO_UDP, SF_L4_OFF, 0)
+SF_UNFUNNEL_IN_PLACE(sf_unfunnel_direct_tcp, IPPROTO_TCP, SF_L4_OFF, 0)
 
 /*
  * sf_unfunnel for a packet whose partial checksum starts at its outer
@@ -1474,35 +1464,12 @@ static __always_inline int sf_clamp_tcp6(struct __sk_buff *skb, const struct sf_
  * header: the inner checksum's addresses are `::`, the payload length and
  * next header change (IPv6 has no header checksum).
  */
-__attribute__((noinline)) int sf_funnel_direct6_udp(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports)
-{
-	return sf_funnel_direct(skb, l4_len, move, ports, 0, IPPROTO_UDP, SF_L4_OFF6, 1);
-}
-
-__attribute__((noinline)) int sf_funnel_direct6_tcp(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports)
-{
-	return sf_funnel_direct(skb, l4_len, move, ports, 0, IPPROTO_TCP, SF_L4_OFF6, 1);
-}
-
-__attribute__((noinline)) int sf_funnel_partial6_udp(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports)
-{
-	return sf_funnel_direct(skb, l4_len, move, ports, 1, IPPROTO_UDP, SF_L4_OFF6, 1);
-}
-
-__attribute__((noinline)) int sf_funnel_partial6_tcp(struct __sk_buff *skb, __u32 l4_len, __u32 move, __u32 ports)
-{
-	return sf_funnel_direct(skb, l4_len, move, ports, 1, IPPROTO_TCP, SF_L4_OFF6, 1);
-}
-
-__attribute__((noinline)) int sf_unfunnel_direct6_udp(struct __sk_buff *skb, __u32 inner_len, __u32 hlen)
-{
-	return sf_unfunnel_direct(skb, inner_len, hlen, IPPROTO_UDP, SF_L4_OFF6, 1);
-}
-
-__attribute__((noinline)) int sf_unfunnel_direct6_tcp(struct __sk_buff *skb, __u32 inner_len, __u32 hlen)
-{
-	return sf_unfunnel_direct(skb, inner_len, hlen, IPPROTO_TCP, SF_L4_OFF6, 1);
-}
+SF_FUNNEL_IN_PLACE(sf_funnel_direct6_udp, 0, IPPROTO_UDP, SF_L4_OFF6, 1)
+SF_FUNNEL_IN_PLACE(sf_funnel_direct6_tcp, 0, IPPROTO_TCP, SF_L4_OFF6, 1)
+SF_FUNNEL_IN_PLACE(sf_funnel_partial6_udp, 1, IPPROTO_UDP, SF_L4_OFF6, 1)
+SF_FUNNEL_IN_PLACE(sf_funnel_partial6_tcp, 1, IPPROTO_TCP, SF_L4_OFF6, 1)
+SF_UNFUNNEL_IN_PLACE(sf_unfunnel_direct6_udp, IPPROTO_UDP, SF_L4_OFF6, 1)
+SF_UNFUNNEL_IN_PLACE(sf_unfunnel_direct6_tcp, IPPROTO_TCP, SF_L4_OFF6, 1)
 
 /* Funnel (wire-format.md) after the IPv6 fixed header; see sf_funnel. */
 static __always_inline __attribute__((unused)) int sf_funnel6(struct __sk_buff *skb, const struct sf_pkt6 *pkt,
