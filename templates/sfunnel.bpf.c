@@ -657,6 +657,45 @@ static __always_inline __u64 sf_place(__u64 len, __u64 rest)
 	return len - rest;
 }
 
+/*
+ * The L4 checksum field of a `proto` header at `off`, or NULL if the packet
+ * ends before it: each protocol's on its own path for the verifier.
+ */
+static __always_inline __be16 *sf_check_field(void *data, void *data_end, const __u32 off, __u8 proto)
+{
+	if (proto == IPPROTO_TCP)
+		return (__be16 *)sf_window(data, data_end, off, SF_TCP_CHECK, 2, SF_TCP_CHECK);
+	return (__be16 *)sf_window(data, data_end, off, SF_UDP_CHECK, 2, SF_UDP_CHECK);
+}
+
+/*
+ * The one's complement sum of the packet's two addresses (IPv4, or IPv6:
+ * `v6`), or of their complements; the caller has checked that the IP
+ * header is there.
+ */
+static __always_inline __u64 sf_sum_addrs_at(void *data, const int v6, int complement)
+{
+	if (v6)
+		return sf_sum_words(data + SF_IP_OFF + offsetof(struct ipv6hdr, saddr), 16, complement);
+	return sf_sum_words(data + SF_IP_OFF + offsetof(struct iphdr, saddr), 4, complement);
+}
+
+/*
+ * The IP header's protocol (next header) and length for an L4 segment of
+ * `l4_len` bytes, in place: IPv4 with its checksum updated, or IPv6.
+ */
+static __always_inline void sf_set_proto_len_at(void *data, const int v6, __u8 proto, __u16 l4_len)
+{
+	if (v6) {
+		struct ipv6hdr *ip6 = data + SF_IP_OFF;
+
+		ip6->nexthdr = proto;
+		ip6->payload_len = bpf_htons(l4_len);
+	} else {
+		sf_ip_set_proto_len(data + SF_IP_OFF, proto, l4_len + sizeof(struct iphdr));
+	}
+}
+
 /* One 32-byte window of sf_shift_back: read whole, then written `hlen` bytes on. */
 static __always_inline void sf_shift_window(__u8 *w, const __u32 hlen)
 {
@@ -800,8 +839,6 @@ static __always_inline int sf_funnel_direct(struct __sk_buff *skb, __u32 l4_len,
 {
 	const __u32 max = partial ? SF_PARTIAL_MAX : SF_DIRECT_MAX;
 	const __u32 hlen = fproto == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN;
-	const __u32 saddr = v6 ? SF_IP_OFF + offsetof(struct ipv6hdr, saddr) : SF_IP_OFF + offsetof(struct iphdr, saddr);
-	const int words = v6 ? 16 : 4;	/* 16-bit words of the two addresses */
 	__u32 outer_len = l4_len + hlen;
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
@@ -810,7 +847,7 @@ static __always_inline int sf_funnel_direct(struct __sk_buff *skb, __u32 l4_len,
 	__s64 inner_sum;
 	__u8 inner;
 
-	asm volatile("" : "+r"(len));
+	asm volatile("" : "+r"(len));	/* checked in 64 bits: a spilled 32-bit value loses its bounds */
 	if (len > max || len < l4_len || l4_len < SF_UDP_HLEN)
 		return 1;
 	if (partial && len != l4_len)
@@ -826,19 +863,10 @@ static __always_inline int sf_funnel_direct(struct __sk_buff *skb, __u32 l4_len,
 	data_end = (void *)(long)skb->data_end;
 	if (sf_shift_back(data, data_end, l4_off, len, hlen, max) < 0)
 		return -1;
-	/* The inner checksum field, each protocol's on its own path for the verifier. */
-	if (inner == IPPROTO_TCP) {
-		check = data + l4_off + hlen + SF_TCP_CHECK;
-		asm volatile("" : "+r"(check));
-		if ((void *)(check + 1) > data_end)
-			return -1;
-	} else {
-		check = data + l4_off + hlen + SF_UDP_CHECK;
-		asm volatile("" : "+r"(check));
-		if ((void *)(check + 1) > data_end)
-			return -1;
-	}
-	sum = sf_sum_words(data + saddr, words, 0) + bpf_htons(fproto) + bpf_htons(outer_len);
+	check = sf_check_field(data, data_end, l4_off + hlen, inner);
+	if (!check)
+		return -1;
+	sum = sf_sum_addrs_at(data, v6, 0) + bpf_htons(fproto) + bpf_htons(outer_len);
 	if (partial) {
 		/* Complete the inner one: the segment's bytes and the addressless pseudo-header. */
 		*check = 0;
@@ -852,20 +880,13 @@ static __always_inline int sf_funnel_direct(struct __sk_buff *skb, __u32 l4_len,
 		sf_funnel_hdr(h, fproto, ports >> 16, ports & 0xffff, outer_len,
 			      sum + (__u16)~sf_fold(bpf_htons(inner) + bpf_htons(l4_len)));
 		/* The inner checksum without the addresses. */
-		sf_set_check(check, inner, (__u16)~*check + sf_sum_words(data + saddr, words, 1));
+		sf_set_check(check, inner, (__u16)~*check + sf_sum_addrs_at(data, v6, 1));
 	}
 	if (fproto == IPPROTO_TCP)
 		__builtin_memcpy(data + l4_off, h, SF_TCP_HLEN);
 	else
 		__builtin_memcpy(data + l4_off, h, SF_UDP_HLEN);
-	if (v6) {
-		struct ipv6hdr *ip6 = data + SF_IP_OFF;
-
-		ip6->nexthdr = fproto;
-		ip6->payload_len = bpf_htons(outer_len);
-	} else {
-		sf_ip_set_proto_len(data + SF_IP_OFF, fproto, outer_len + sizeof(struct iphdr));
-	}
+	sf_set_proto_len_at(data, v6, fproto, outer_len);
 	return 0;
 }
 
@@ -1039,7 +1060,7 @@ static __always_inline int sf_shift_front(void *data, void *data_end, const __u3
 	 * `hlen` varies here: the source is a pointer of its own, and each
 	 * needs its own check for the verifier.
 	 */
-	if (len > max || len < 8 || hlen > 60)
+	if (len > max || len < 8 || hlen < 8 || hlen > 60)
 		return -1;
 	for (i = 0; i < max / 256 + 1 && rest >= 256; i++) {
 		at = sf_place(len, rest);
@@ -1088,40 +1109,19 @@ static __always_inline int sf_shift_front(void *data, void *data_end, const __u3
 static __always_inline int sf_unfunnel_direct(struct __sk_buff *skb, __u32 inner_len, __u32 hlen, const __u8 inner,
 					      const __u32 l4_off, const int v6)
 {
-	const __u32 saddr = v6 ? SF_IP_OFF + offsetof(struct ipv6hdr, saddr) : SF_IP_OFF + offsetof(struct iphdr, saddr);
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
 	__be16 *check;
-	__u64 sum;
 
-	if (hlen > 60 || inner_len < (inner == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN))
-		return -1;
-	asm volatile("" : "+r"(hlen));
-	if (hlen < SF_UDP_HLEN || hlen > 60)
+	if (inner_len < (inner == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN))
 		return -1;
 	if (sf_shift_front(data, data_end, l4_off, inner_len, hlen, SF_PARTIAL_MAX) < 0)
 		return -1;
-	if (inner == IPPROTO_TCP) {
-		check = data + l4_off + SF_TCP_CHECK;
-		asm volatile("" : "+r"(check));
-		if ((void *)(check + 1) > data_end)
-			return -1;
-	} else {
-		check = data + l4_off + SF_UDP_CHECK;
-		asm volatile("" : "+r"(check));
-		if ((void *)(check + 1) > data_end)
-			return -1;
-	}
-	sum = sf_sum_words(data + saddr, v6 ? 16 : 4, 0) + bpf_htons(inner) + bpf_htons(inner_len);
-	*check = sf_fold(sum);
-	if (v6) {
-		struct ipv6hdr *ip6 = data + SF_IP_OFF;
-
-		ip6->nexthdr = inner;
-		ip6->payload_len = bpf_htons(inner_len);
-	} else {
-		sf_ip_set_proto_len(data + SF_IP_OFF, inner, inner_len + sizeof(struct iphdr));
-	}
+	check = sf_check_field(data, data_end, l4_off, inner);
+	if (!check)
+		return -1;
+	*check = sf_fold(sf_sum_addrs_at(data, v6, 0) + bpf_htons(inner) + bpf_htons(inner_len));
+	sf_set_proto_len_at(data, v6, inner, inner_len);
 	return bpf_skb_change_tail(skb, skb->len - hlen, 0) < 0 ? -1 : 0;
 }
 
