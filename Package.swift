@@ -49,7 +49,8 @@ let package = Package(
                     exclude: ["Golden"]),
         .testTarget(name: "CLITests", dependencies: ["sfunnelc", "SfunnelTestSupport"]),
         // Runs the built sfunnelc between network namespaces (root or CI=true).
-        .testTarget(name: "EndToEndTests", dependencies: ["sfunnelc", "SfunnelToolchain", "SfunnelTestSupport"]),
+        .testTarget(name: "EndToEndTests",
+                    dependencies: ["sfunnelc", "SfunnelToolchain", "SfunnelLoader", "CLibBPF", "SfunnelTestSupport"]),
         .testTarget(name: "KernelTests",
                     dependencies: ["SfunnelCore", "SfunnelToolchain", "SfunnelLoader", "SfunnelTestSupport"],
                     exclude: ["Fixtures"]),

@@ -360,4 +360,80 @@ static inline int sfc_btf_find_name(__u32 btf_id, const char *prefix, char *out,
 	btf__free(btf);
 	return found;
 }
+/*
+ * TCX hooks (Linux 6.6+): programs attached to an interface's ingress or
+ * egress without a qdisc, by BPF_PROG_ATTACH (no link, so they stay after
+ * the process exits, as tc filters do). Debian 12's headers predate TCX:
+ * its attach types and flag are spelled out here. Each returns 0 or a
+ * negative errno; a kernel without TCX answers -EINVAL.
+ */
+#define SFC_TCX_INGRESS	46	/* BPF_TCX_INGRESS */
+#define SFC_TCX_EGRESS	47	/* BPF_TCX_EGRESS */
+#define SFC_F_REPLACE	(1U << 2)	/* BPF_F_REPLACE */
+
+/* Attaches `prog_fd`; with `replace_fd` >= 0, in the place of that program, in one step. */
+static inline int sfc_tcx_attach(int ifindex, int type, int prog_fd, int replace_fd)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.target_fd = ifindex;	/* target_ifindex for TCX: the same field */
+	attr.attach_bpf_fd = prog_fd;
+	attr.attach_type = type;
+	if (replace_fd >= 0) {
+		attr.attach_flags = SFC_F_REPLACE;
+		attr.replace_bpf_fd = replace_fd;
+	}
+	return syscall(__NR_bpf, BPF_PROG_ATTACH, &attr, sizeof(attr)) ? -errno : 0;
+}
+
+/* Detaches `prog_fd` from the hook. */
+static inline int sfc_tcx_detach(int ifindex, int type, int prog_fd)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.target_fd = ifindex;
+	attr.attach_bpf_fd = prog_fd;
+	attr.attach_type = type;
+	return syscall(__NR_bpf, BPF_PROG_DETACH, &attr, sizeof(attr)) ? -errno : 0;
+}
+
+/* The ids of the programs on the hook, in the order they run: at most
+ * `*count` into `ids`, `*count` set to how many there are. */
+static inline int sfc_tcx_query(int ifindex, int type, __u32 *ids, __u32 *count)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.query.target_fd = ifindex;
+	attr.query.attach_type = type;
+	attr.query.prog_ids = (__u64)(unsigned long)ids;
+	attr.query.prog_cnt = *count;
+	if (syscall(__NR_bpf, BPF_PROG_QUERY, &attr, sizeof(attr)))
+		return -errno;
+	*count = attr.query.prog_cnt;
+	return 0;
+}
+
+/* The id of the loaded program `prog_fd`. */
+static inline int sfc_prog_id_by_fd(int prog_fd, __u32 *id)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
+		return -errno;
+	*id = info.id;
+	return 0;
+}
+
+/* An fd for program `id` (close it), or -errno. */
+static inline int sfc_prog_fd_by_id(__u32 id)
+{
+	int fd = bpf_prog_get_fd_by_id(id);
+
+	return fd < 0 ? -errno : fd;
+}
 #endif

@@ -14,6 +14,9 @@ public enum LoaderError: Error, Sendable, CustomStringConvertible {
     case attach(interface: String, direction: String, errno: Int32)
     case detach(interface: String, direction: String, errno: Int32)
     case programInfo(id: UInt32, errno: Int32)
+    case tcxUnsupported(interface: String)
+    case tcxProgramName(name: String)
+    case tcxQuery(interface: String, direction: String, errno: Int32)
 
     static let privilegeHint = "run as root, or grant CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN (for --netns)"
 
@@ -52,6 +55,15 @@ public enum LoaderError: Error, Sendable, CustomStringConvertible {
             return "cannot detach from \(interface) \(direction): \(LoaderError.text(e))" + LoaderError.advice(e)
         case .programInfo(let id, let e):
             return "cannot read program \(id) from the kernel: \(LoaderError.text(e))" + LoaderError.advice(e)
+        case .tcxUnsupported(let interface):
+            return "cannot attach to \(interface) with --hook tcx: this kernel has no TCX hooks (Linux 6.6 or later); "
+                + "attach with --hook clsact (the default)"
+        case .tcxProgramName(let name):
+            return "--hook tcx attaches only a program named \(TCXHook.programName) (as sfunnelc compiles it), "
+                + "because the name is how sfunnelc finds its own on a TCX hook; this object's is \(name): "
+                + "rename its entry point, or attach it with --hook clsact"
+        case .tcxQuery(let interface, let direction, let e):
+            return "cannot list the programs on \(interface) \(direction) (TCX): \(LoaderError.text(e))" + LoaderError.advice(e)
         }
     }
 

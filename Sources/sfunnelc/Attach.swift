@@ -6,10 +6,11 @@ import SfunnelLoader
 /// the sfunnel container's environment (drop-in mode).
 struct Attach: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Compile if needed, load, and attach to the interfaces' clsact hooks.",
+        abstract: "Compile if needed, load, and attach to the interfaces' clsact (or TCX) hooks.",
         discussion: """
             Creates the clsact qdisc where it is missing. Attaching where sfunnelc's \
-            program already is replaces it in place, in one step. With neither RULES \
+            program already is replaces it in place, in one step; attaching with the \
+            other --hook moves it (the new one first, then the old one goes). With neither RULES \
             nor --object, follows the sfunnel container's environment: SFUNNEL_RULESET \
             (or /etc/sfunnel/ruleset), IFACES (default: every interface but lo), \
             DIRECTION (default ingress), NETNS, CLEAN=1 (detach instead), DEBUG=1, \
@@ -24,6 +25,9 @@ struct Attach: ParsableCommand {
     var object: String?
 
     @OptionGroup var target: TargetOptions
+
+    @Option(help: "The kind of hook: clsact (default; the clsact qdisc, created if missing) or tcx (Linux 6.6+, no qdisc, cheaper per packet; docs/attach.md).")
+    var hook: Hook = .clsact
 
     @Flag(help: "Compile with per-packet trace output (bpf_printk, in /sys/kernel/tracing/trace_pipe).")
     var debug = false
@@ -66,7 +70,7 @@ struct Attach: ParsableCommand {
                                baseName: path == "-" ? "stdin" : URL(fileURLWithPath: path).lastPathComponent)
         }
         try AttachJob(program: program, ifaces: target.ifaces,
-                      directions: (target.direction ?? .ingress).hooks, netns: target.netns,
+                      directions: (target.direction ?? .ingress).hooks, netns: target.netns, hook: hook,
                       debug: debug, clang: clang, warningsAsErrors: warningsAsErrors).run()
     }
 
@@ -90,7 +94,7 @@ struct Attach: ParsableCommand {
             return
         }
         try AttachJob(program: .ruleset(text: env.rulesText, displayName: env.rulesOrigin, baseName: "ruleset"),
-                      ifaces: ifaces, directions: direction.hooks, netns: netns,
+                      ifaces: ifaces, directions: direction.hooks, netns: netns, hook: hook,
                       debug: debug || env.debug, clang: clang, warningsAsErrors: warningsAsErrors,
                       attempts: env.attempts, retryDelay: env.retryDelay).run()
         Console.error("sfunnelc: done")

@@ -18,6 +18,7 @@ struct AttachJob {
     var ifaces: [String]?
     var directions: [TCDirection]
     var netns: String?
+    var hook: Hook = .clsact
     var debug = false
     var clang: String?
     var warningsAsErrors = false
@@ -68,7 +69,7 @@ struct AttachJob {
                         throw ExitStatus.environment.exitCode
                     }
                     for name in names {
-                        try attachWithRetries(interface: name, programFD: program.fd)
+                        try attachWithRetries(interface: name, program: program)
                     }
                 }
             }
@@ -77,14 +78,13 @@ struct AttachJob {
         }
     }
 
-    private func attachWithRetries(interface: String, programFD: Int32) throws(LoaderError) {
+    private func attachWithRetries(interface: String, program: BPFProgram) throws(LoaderError) {
         var attempt = 1
         while true {
             do {
                 for direction in directions {
-                    let hook = try TCHook(interface: interface, direction: direction)
-                    let done = try hook.attach(programFD: programFD)
-                    Console.error("sfunnelc: \(interface) \(direction.rawValue): \(AttachJob.describe(done))")
+                    let message = try attach(interface: interface, direction: direction, program: program)
+                    Console.error("sfunnelc: \(interface) \(direction.rawValue): \(message)")
                 }
                 return
             } catch {
@@ -96,11 +96,39 @@ struct AttachJob {
         }
     }
 
+    /// Attaches to one hook of the kind asked for, then removes what
+    /// sfunnelc had on the same hook of the other kind (the new program is in
+    /// place first). Returns what it did, for the log line.
+    private func attach(interface: String, direction: TCDirection, program: BPFProgram) throws(LoaderError) -> String {
+        let clsact = try TCHook(interface: interface, direction: direction)
+        let tcx = try TCXHook(interface: interface, direction: direction)
+        switch hook {
+        case .clsact:
+            var message = AttachJob.describe(try clsact.attach(programFD: program.fd))
+            for id in try tcx.detach() { message += "; removed program \(id) from the TCX hook" }
+            return message
+        case .tcx:
+            var message = AttachJob.describe(try tcx.attach(programFD: program.fd, programName: program.name))
+            if case .removed(let id, let removedQdisc) = try clsact.detach() {
+                message += "; removed program \(id) from the clsact hook"
+                    + (removedQdisc ? " (and the clsact qdisc: sfunnelc had created it)" : "")
+            }
+            return message
+        }
+    }
+
     static func describe(_ a: TCHook.Attached) -> String {
         if let old = a.replacedProgramID {
             return "replaced program \(old) with \(a.programID) in place"
         }
         return "attached program \(a.programID)" + (a.createdQdisc ? " (clsact qdisc created)" : "")
+    }
+
+    static func describe(_ a: TCXHook.Attached) -> String {
+        if let old = a.replacedProgramID {
+            return "replaced program \(old) with \(a.programID) in place (TCX)"
+        }
+        return "attached program \(a.programID) (TCX)"
     }
 
     static func seconds(_ s: Double) -> String {

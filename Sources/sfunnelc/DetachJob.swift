@@ -1,7 +1,7 @@
 import ArgumentParser
 import SfunnelLoader
 
-/// One `detach`: remove sfunnelc's filter from each hook named.
+/// One `detach`: remove sfunnelc's filter (clsact) and program (TCX) from each hook named.
 struct DetachJob {
     /// nil: every interface of the namespace but lo (drop-in `CLEAN=1`).
     var ifaces: [String]?
@@ -14,13 +14,15 @@ struct DetachJob {
                 for name in ifaces ?? NetworkInterface.allButLoopback() {
                     for direction in directions {
                         let hook = try TCHook(interface: name, direction: direction)
-                        switch try hook.detach() {
-                        case .nothing:
-                            Console.error("sfunnelc: \(name) \(direction.rawValue): nothing of sfunnelc's attached")
-                        case .removed(let id, let removedQdisc):
-                            Console.error("sfunnelc: \(name) \(direction.rawValue): detached program \(id)"
-                                          + (removedQdisc ? " (clsact qdisc removed: sfunnelc had created it)" : ""))
+                        let tcx = try TCXHook(interface: name, direction: direction)
+                        var done: [String] = []
+                        if case .removed(let id, let removedQdisc) = try hook.detach() {
+                            done.append("detached program \(id)"
+                                        + (removedQdisc ? " (clsact qdisc removed: sfunnelc had created it)" : ""))
                         }
+                        for id in try tcx.detach() { done.append("detached program \(id) (TCX)") }
+                        Console.error("sfunnelc: \(name) \(direction.rawValue): "
+                                      + (done.isEmpty ? "nothing of sfunnelc's attached" : done.joined(separator: "; ")))
                     }
                 }
             }

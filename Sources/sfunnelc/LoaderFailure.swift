@@ -6,6 +6,7 @@ import SfunnelLoader
 enum LoaderFailure {
     static func exit(_ error: LoaderError) -> ExitCode {
         Console.error("error: \(error)")
+        if case .tcxProgramName = error { return ExitStatus.invalidInput.exitCode }  // the object, not the machine
         return error.isVerifierRejection ? ExitStatus.invalidInput.exitCode : ExitStatus.environment.exitCode
     }
 }

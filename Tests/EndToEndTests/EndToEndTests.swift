@@ -63,15 +63,15 @@ struct EndToEndTests {
     /// Attaches `funnel` (the client's egress, the server's ingress), sends
     /// datagrams of every size to the service, and checks that each arrives
     /// byte-exact and that every packet on the router's links is funneled.
-    /// Returns how many datagrams went through.
+    /// Returns how many datagrams went through. `attachArgs` go to both attaches.
     @discardableResult
-    static func funnelDatagrams(_ funnel: Funnel, lab: NetLab) throws -> Int {
+    static func funnelDatagrams(_ funnel: Funnel, lab: NetLab, attachArgs: [String] = []) throws -> Int {
         let count = sizes.count * 2
         try withFiles(["client.rules": funnel.client, "server.rules": funnel.server]) { dir in
             try attach([dir.appendingPathComponent("client.rules").path, "--iface", "c0",
-                        "--direction", "egress", "--netns", lab.client])
+                        "--direction", "egress", "--netns", lab.client] + attachArgs)
             try attach([dir.appendingPathComponent("server.rules").path, "--iface", "s0",
-                        "--direction", "ingress", "--netns", lab.server])
+                        "--direction", "ingress", "--netns", lab.server] + attachArgs)
             let receiver = try lab.receiver(port: 2055, count: count)
             let fromClient = try lab.capture("r0"), toServer = try lab.capture("r1")
             let sent = try lab.send(port: 2055, sizes: sizes, count: count)
