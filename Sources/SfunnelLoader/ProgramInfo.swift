@@ -17,13 +17,25 @@ public struct ProgramInfo: Sendable, Equatable {
         let rc = sfc_prog_info(id, &info)
         guard rc == 0 else { throw .programInfo(id: id, errno: -rc) }
         self.id = id
-        name = withUnsafeBytes(of: &info.name) { raw in
-            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-        }
+        name = ProgramInfo.name(of: info)
         tag = withUnsafeBytes(of: &info.tag) { raw in
             raw.map { hex2($0) }.joined()
         }
         ruleset = info.btf_id == 0 ? nil : ProgramInfo.identity(btfID: info.btf_id)
+    }
+
+    /// The name of program `id` alone (no BTF read), or nil if the kernel does not say.
+    static func name(id: UInt32) -> String? {
+        var info = sfc_prog_info()
+        guard sfc_prog_info(id, &info) == 0 else { return nil }
+        return name(of: info)
+    }
+
+    private static func name(of info: sfc_prog_info) -> String {
+        var bytes = info.name
+        return withUnsafeBytes(of: &bytes) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
     }
 
     static func identity(btfID: UInt32) -> RulesetIdentity? {

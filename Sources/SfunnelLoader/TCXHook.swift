@@ -106,8 +106,6 @@ public struct TCXHook: Sendable, Equatable {
         let rc = ids.withUnsafeMutableBufferPointer { sfc_tcx_query(ifindex, attachType, $0.baseAddress, &count) }
         if rc == -EINVAL { throw .tcxUnsupported(interface: interface) }
         if rc != 0 { throw .tcxQuery(interface: interface, direction: direction.rawValue, errno: -rc) }
-        return ids.prefix(Int(min(count, UInt32(ids.count)))).filter { id in
-            (try? ProgramInfo(id: id))?.name == TCXHook.programName
-        }
+        return ids.prefix(Int(min(count, UInt32(ids.count)))).filter { ProgramInfo.name(id: $0) == TCXHook.programName }
     }
 }
