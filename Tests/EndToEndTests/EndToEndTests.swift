@@ -107,6 +107,7 @@ struct EndToEndTests {
             #expect(entries.first?["interface"] as? String == "c0")
             #expect(entries.first?["direction"] as? String == "egress")
             #expect((entries.first?["program"] as? [String: Any])?["name"] as? String == "sfunnel")
+            #expect(entries.first?["hook"] as? String == "clsact")
         }
     }
 

@@ -113,6 +113,34 @@ struct TCXTests {
         }
     }
 
+    /// The sfunnel container's environment with `--hook tcx` on the command
+    /// line: attached to TCX, no qdisc; `CLEAN=1` removes it.
+    @Test func dropInModeWithTCXHook() throws {
+        let u = EndToEndTests.udpFunnel
+        try NetLab.with { lab in
+            let before = try lab.tcState(lab.client) + lab.tcState(lab.server)
+            var r = try Shell.sfunnelc(["attach", "--hook", "tcx"],
+                                       env: ["SFUNNEL_RULESET": u.client, "NETNS": lab.client, "DIRECTION": "egress"])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stderr.contains("c0 egress: attached program") && r.stderr.contains("(TCX)"), "\(r.stderr)")
+            r = try Shell.sfunnelc(["attach", "--hook", "tcx"], env: ["SFUNNEL_RULESET": u.server, "NETNS": lab.server])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(try lab.tcState(lab.client) + lab.tcState(lab.server) == before)
+
+            let receiver = try lab.receiver(port: 2055, count: 3)
+            let sent = try lab.send(port: 2055, sizes: [10, 500, 1400], count: 3)
+            #expect(datagrams(receiver.finish()).sorted() == sent.sorted())
+            #expect(try Self.status(lab.server).first?["hook"] as? String == "tcx")
+
+            for ns in [lab.client, lab.server] {
+                r = try Shell.sfunnelc(["attach"], env: ["CLEAN": "1", "NETNS": ns, "DIRECTION": "both", "SFUNNEL_RULESET": ""])
+                #expect(r.status == 0, "\(r.stderr)")
+                #expect(r.stderr.contains("(TCX)"), "\(r.stderr)")
+                #expect(try Self.status(ns).isEmpty)
+            }
+        }
+    }
+
     static let passthrough = """
         #include <linux/bpf.h>
         #include <bpf/bpf_helpers.h>
