@@ -51,15 +51,17 @@ enum KernelSupport {
     }
 }
 
-/// A loaded program; the object file is removed when it is released.
+/// A loaded program. Its object file is removed once read (libbpf keeps
+/// the object in memory), loaded or not: programs held for the whole test
+/// run (cached ones) are never released, so a removal at release would
+/// leave their files behind in the temporary folder.
 final class LoadedProgram {
     let object: BPFObject
     let program: BPFProgram
     let ruleset: Ruleset
-    private let objectPath: String
 
     init(objectPath: String, ruleset: Ruleset) throws {
-        self.objectPath = objectPath
+        defer { try? FileManager.default.removeItem(atPath: objectPath) }
         self.ruleset = ruleset
         object = try BPFObject(path: objectPath)
         try object.load()
@@ -68,8 +70,6 @@ final class LoadedProgram {
         }
         program = p
     }
-
-    deinit { try? FileManager.default.removeItem(atPath: objectPath) }
 
     func run(_ packet: [UInt8]) throws -> TestRunResult {
         try program.testRun(packet: packet)
