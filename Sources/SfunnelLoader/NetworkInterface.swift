@@ -15,6 +15,13 @@ public enum NetworkInterface {
         return names.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
+    /// The index of interface `name` in the current network namespace.
+    static func index(of name: String) throws(LoaderError) -> Int32 {
+        let index = if_nametoindex(name)
+        guard index != 0 else { throw .noSuchInterface(name) }
+        return Int32(index)
+    }
+
     /// Every interface but loopback: the drop-in default for `IFACES`.
     public static func allButLoopback() -> [String] {
         all().filter { $0 != "lo" }

@@ -32,10 +32,8 @@ public struct TCHook: Sendable, Equatable {
     /// Looks the interface up in the current network namespace.
     public init(interface: String, direction: TCDirection) throws(LoaderError) {
         sfc_libbpf_quiet()  // "Parent Qdisc doesn't exists" is an answer here, not an error
-        let index = if_nametoindex(interface)
-        guard index != 0 else { throw .noSuchInterface(interface) }
         self.interface = interface
-        self.ifindex = Int32(index)
+        self.ifindex = try NetworkInterface.index(of: interface)
         self.direction = direction
     }
 

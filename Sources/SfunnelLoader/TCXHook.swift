@@ -25,10 +25,8 @@ public struct TCXHook: Sendable, Equatable {
     /// Looks the interface up in the current network namespace.
     public init(interface: String, direction: TCDirection) throws(LoaderError) {
         sfc_libbpf_quiet()
-        let index = if_nametoindex(interface)
-        guard index != 0 else { throw .noSuchInterface(interface) }
         self.interface = interface
-        self.ifindex = Int32(index)
+        self.ifindex = try NetworkInterface.index(of: interface)
         self.direction = direction
     }
 
@@ -101,7 +99,7 @@ public struct TCXHook: Sendable, Equatable {
     /// Every program on the hook named `programName`, in the order they run.
     /// A kernel without TCX answers the query with EINVAL.
     private func ourPrograms() throws(LoaderError) -> [UInt32] {
-        var ids = [UInt32](repeating: 0, count: 64)
+        var ids = [UInt32](repeating: 0, count: 64)  // a hook holds at most 64 (BPF_MPROG_MAX)
         var count = UInt32(ids.count)
         let rc = ids.withUnsafeMutableBufferPointer { sfc_tcx_query(ifindex, attachType, $0.baseAddress, &count) }
         if rc == -EINVAL { throw .tcxUnsupported(interface: interface) }

@@ -42,7 +42,7 @@ struct Status: ParsableCommand {
         var interface: String
         var direction: String
         /// `clsact` (a filter of the clsact qdisc) or `tcx`.
-        var hook: String
+        var hook: Hook
         var program: Program
         var ruleset: Ruleset?
         /// The clsact qdisc's drop count for the interface (both hooks).
@@ -57,15 +57,15 @@ struct Status: ParsableCommand {
                     for direction in TCDirection.allCases {
                         let hook = try TCHook(interface: name, direction: direction)
                         let tcx = try TCXHook(interface: name, direction: direction)
-                        let found = (hook.attachedProgramID().map { [("clsact", $0)] } ?? [])
-                            + tcx.attachedProgramIDs().map { ("tcx", $0) }
+                        let found = (hook.attachedProgramID().map { [(Hook.clsact, $0)] } ?? [])
+                            + tcx.attachedProgramIDs().map { (Hook.tcx, $0) }
                         for (kind, id) in found {
                             let info = try ProgramInfo(id: id)
                             entries.append(Entry(
                                 interface: name, direction: direction.rawValue, hook: kind,
                                 program: .init(id: info.id, name: info.name, tag: info.tag),
                                 ruleset: info.ruleset.map { .init(sha256: $0.digest, rules: $0.ruleCount, form: $0.form) },
-                                clsactDropped: kind == "clsact" ? hook.clsactDrops() : nil))
+                                clsactDropped: kind == .clsact ? hook.clsactDrops() : nil))
                         }
                     }
                 }
@@ -90,7 +90,7 @@ struct Status: ParsableCommand {
             }
                 ?? "ruleset unknown (not compiled by sfunnelc)"
             let dropped = e.clsactDropped.map { ", clsact dropped \($0)" } ?? ""
-            let hook = e.hook == "tcx" ? " (TCX)" : ""
+            let hook = e.hook == .tcx ? " (TCX)" : ""
             Console.out("\(e.interface) \(e.direction)\(hook): program \(e.program.id) \(e.program.name) tag \(e.program.tag) \(ruleset)\(dropped)")
         }
     }

@@ -28,7 +28,7 @@ enum Direction: String, ExpressibleByArgument, CaseIterable {
 }
 
 /// `attach --hook`: which kind of tc hook the programs go to.
-enum Hook: String, ExpressibleByArgument, CaseIterable {
+enum Hook: String, ExpressibleByArgument, CaseIterable, Codable {
     /// The clsact qdisc's hooks, as cli.md and the sfunnel container do.
     case clsact
     /// TCX (Linux 6.6+): no qdisc, less work per packet (docs/attach.md).
