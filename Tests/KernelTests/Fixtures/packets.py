@@ -337,6 +337,19 @@ for combo in COMBOS:
         add("funnel/%s/l4-%d" % (combo, l4_len), FUNNEL_RULES, orig, "ok", fun)
         add("unfunnel/%s/l4-%d" % (combo, l4_len), UNFUNNEL_RULES, fun, "ok", orig)
 
+# 2b': on both sides of the limit of the unfunnel's move in place for a final
+# checksum (SF_UNFUNNEL_FINAL_MAX, docs/datapath.md "Making room"): an inner
+# segment of 1024 bytes is moved forward within the packet, which is then
+# trimmed; one of 1025 has its outer header removed at the head. The bytes
+# must not depend on which.
+for combo in COMBOS:
+    inner_hlen = 20 if COMBOS[combo][0] == "tcp" else 8
+    for l4_len in (1024, 1025):
+        orig, fun = pick_seed(lambda s: build_pair(combo, l4_len - inner_hlen, s), seed_base)
+        seed_base += 60
+        assert len(orig) - 34 == l4_len
+        add("unfunnel/%s/l4-%d" % (combo, l4_len), UNFUNNEL_RULES, fun, "ok", orig)
+
 # 2c: trailing bytes after the IPv4 packet (Ethernet padding of a short
 # frame, as received from a NIC): they stay behind the packet, shifted by the
 # funnel header, and are left alone by unfunnel.
