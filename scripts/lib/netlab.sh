@@ -16,10 +16,12 @@
 # netlab_up NAME [N]        the three namespaces above
 # netlab_direct_up NAME [N] no router: $1-client c0 10.N.1.2/24 ──── s0 10.N.2.2/24 $1-server
 #                           (each side routes the other's /24 on the link)
+# netlab_vxlan_up NAME [N]  no router: client and server over a VXLAN whose
+#                           inner frames arrive CHECKSUM_COMPLETE (below)
 # netlab_down NAME          removes whichever of them exist
 # netlab_plan N             sets NETLAB_CLIENT, NETLAB_SERVER, NETLAB_SERVICE,
 #                           NETLAB_ROUTER_C (r0), NETLAB_ROUTER_S (r1) for plan N
-# Interfaces keep their default offloads.
+# Interfaces keep their default offloads (but for netlab_vxlan_up's).
 
 netlab_plan() {
   local n=${1:-${NETLAB_NET:-201}}
@@ -103,6 +105,35 @@ netlab_direct_up() {
   ip -n "$s" link set s0 up
   ip -n "$c" route add "${NETLAB_SERVER%.*}.0/24" dev c0
   ip -n "$s" route add "${NETLAB_CLIENT%.*}.0/24" dev s0
+}
+
+# netlab_vxlan_up NAME [N]: $1-client and $1-server joined by a veth (c0
+# 10.N.1.1/24, s0 10.N.1.2/24) and a VXLAN over it (vx0 10.N.3.1/24 and
+# 10.N.3.2/24, VNI N, UDP checksums on), tx checksumming off on c0: the
+# outer UDP checksum is final when it leaves, veth passes it on as such,
+# and the server's UDP stack verifies it in software, which leaves the sum
+# of the whole frame in skb->csum; so the inner frames reach vx0's tc hooks
+# CHECKSUM_COMPLETE, as from a NIC that sums what it receives. (With tx
+# checksumming on, the checksum stays partial and is trusted unseen.)
+netlab_vxlan_up() {
+  local c="$1-client" s="$1-server" n=${2:-201} ns
+  for ns in "$c" "$s"; do
+    ip netns add "$ns"
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    ip -n "$ns" link set lo up
+  done
+  ip -n "$c" link add c0 type veth peer name s0 netns "$s"
+  ip -n "$c" addr add "10.$n.1.1/24" dev c0
+  ip -n "$s" addr add "10.$n.1.2/24" dev s0
+  ip -n "$c" link set c0 up
+  ip -n "$s" link set s0 up
+  ip -n "$c" link add vx0 type vxlan id "$n" local "10.$n.1.1" remote "10.$n.1.2" dstport 4789 udpcsum
+  ip -n "$s" link add vx0 type vxlan id "$n" local "10.$n.1.2" remote "10.$n.1.1" dstport 4789 udpcsum
+  ip -n "$c" addr add "10.$n.3.1/24" dev vx0
+  ip -n "$s" addr add "10.$n.3.2/24" dev vx0
+  ip -n "$c" link set vx0 up
+  ip -n "$s" link set vx0 up
+  ip netns exec "$c" ethtool -K c0 tx off >/dev/null
 }
 
 netlab_down() {

@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+
+/// `CHECKSUM_COMPLETE`, what many NICs deliver: the kernel keeps the sum of
+/// the whole packet in `skb->csum` and checks the L4 checksum against it, so
+/// a program that changes such a packet must keep `skb->csum` in step (the
+/// unfunnel: `bpf_skb_adjust_room`, and `BPF_F_RECOMPUTE_CSUM` on its
+/// store), or the server's UDP counts the datagram as a checksum error and
+/// drops it. veth never delivers it; a VXLAN whose outer UDP checksum the
+/// server verifies in software does (scripts/lib/netlab.sh,
+/// `netlab_vxlan_up`). The programs go on the VXLAN device: the funnel on
+/// the client's egress, the unfunnel on the server's ingress, after a
+/// filter of the test's own that drops every TCP or UDP packet arriving in
+/// any other state — so every datagram arrives only if the unfunnel got
+/// each `CHECKSUM_COMPLETE`.
+@Suite(.serialized, .enabled(if: E2E.enabled, "needs root (or CI=true)"))
+struct ChecksumCompleteTests {
+    static let count = 20
+    static let sizes = [1, 100, 1000, 1400]
+
+    /// Drops IPv4 TCP and UDP packets that are not CHECKSUM_COMPLETE; lets
+    /// everything else (ARP) and the rest go on to the hook's next filter.
+    static let watch = ErrorCaseTests.header + """
+        #include <linux/if_ether.h>
+        #include <bpf/bpf_endian.h>
+        #include <bpf/bpf_core_read.h>
+
+        struct sk_buff___sfc {
+        	__u8 ip_summed:2;
+        } __attribute__((preserve_access_index));
+        extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
+
+        SEC("tc")
+        int watch(struct __sk_buff *skb)
+        {
+        	struct sk_buff___sfc *k = bpf_cast_to_kern_ctx(skb);
+        	__u8 proto;
+
+        	if (skb->protocol != bpf_htons(ETH_P_IP) || bpf_skb_load_bytes(skb, 14 + 9, &proto, 1) < 0)
+        		return -1;	/* TC_ACT_UNSPEC: the next filter */
+        	if ((proto == 6 || proto == 17) && BPF_CORE_READ_BITFIELD(k, ip_summed) != 2)
+        		return 2;	/* TC_ACT_SHOT: not CHECKSUM_COMPLETE */
+        	return -1;
+        }
+
+        char _license[] SEC("license") = "GPL";
+
+        """
+
+    struct Arrival {
+        var sent: [String] = []
+        var received: [String] = []
+        var funneled = 0
+        var csumErrors: [String] = []
+    }
+
+    /// The VXLAN lab with the watching filter on the server's vx0 ingress,
+    /// `rules` (client, server) attached if given, `count` datagrams from the
+    /// client to the server's port 2055.
+    static func run(_ rules: (String, String)?) throws -> Arrival {
+        var a = Arrival()
+        let net = NetLab.plan()
+        let lab = NetLab(name: "sfcce\(getpid() % 100000)x\(UUID().uuidString.prefix(6).lowercased())", net: net)
+        defer { _ = try? Shell.run(["bash", "-c", "source \(NetLab.script); netlab_down \(lab.name)"]) }
+        try Shell.must(["bash", "-c", "set -e; source \(NetLab.script); netlab_vxlan_up \(lab.name) \(net)"])
+        try ErrorCaseTests.object(watch) { object in
+            try FlowHashTests.addFilter(lab, lab.server, "vx0", "ingress", object: object)
+            var capture: Background?
+            if let (client, server) = rules {
+                try EndToEndTests.withFiles(["client.rules": client, "server.rules": server]) { dir in
+                    _ = try EndToEndTests.attach([dir.appendingPathComponent("client.rules").path, "--iface", "vx0",
+                                                  "--direction", "egress", "--netns", lab.client])
+                    _ = try EndToEndTests.attach([dir.appendingPathComponent("server.rules").path, "--iface", "vx0",
+                                                  "--direction", "ingress", "--netns", lab.server])
+                }
+                // What reaches the server's vx0, seen before its tc hook: the funneled packets.
+                capture = try Background(lab.exec(lab.server, ["tcpdump", "-i", "vx0", "-nn", "-l", "-Z", "root",
+                                                               "tcp port 179 or udp port 4242"]), name: "cap-vx0")
+                try capture?.wait(for: "listening on")
+            }
+            let receiver = try lab.receiver(port: 2055, count: count, idle: 2)
+            let out = try Shell.must(lab.exec(lab.client, ["python3", NetLab.udpflows, "send", "10.\(net).3.2", "2055",
+                                                           "--sizes", sizes.map(String.init).joined(separator: ","),
+                                                           "--count", String(count)]))
+            a.sent = out.split(separator: "\n").map(String.init)
+            a.received = datagrams(receiver.finish())
+            if let capture {
+                Thread.sleep(forTimeInterval: 0.3)  // tcpdump reads its socket on its own time
+                capture.stop()
+                a.funneled = packets(capture.finish()).count
+            }
+            a.csumErrors = try lab.checksumErrors(lab.server)
+        }
+        return a
+    }
+
+    /// Without sfunnelc: the lab does what it is for, every datagram reaches
+    /// vx0's hook `CHECKSUM_COMPLETE` (the watching filter drops it
+    /// otherwise).
+    @Test func theLabDeliversChecksumComplete() throws {
+        let a = try Self.run(nil)
+        #expect(a.sent.count == Self.count)
+        #expect(a.received.sorted() == a.sent.sorted())
+        #expect(a.csumErrors.count == 2 && a.csumErrors.allSatisfy { $0.hasSuffix(" 0") }, "\(a.csumErrors)")
+    }
+
+    /// Unfunneled on the server's ingress from `CHECKSUM_COMPLETE`, every
+    /// datagram arrives byte-exact, with no checksum error: `skb->csum`
+    /// followed every change.
+    @Test(arguments: [EndToEndTests.tcpFunnel, EndToEndTests.udpFunnel])
+    func unfunnelKeepsChecksumCompleteRight(funnel: EndToEndTests.Funnel) throws {
+        let a = try Self.run((funnel.client, funnel.server))
+        #expect(a.sent.count == Self.count)
+        #expect(a.received.sorted() == a.sent.sorted())
+        #expect(a.funneled == Self.count, "funneled packets seen on the server's vx0")
+        #expect(a.csumErrors.count == 2 && a.csumErrors.allSatisfy { $0.hasSuffix(" 0") }, "\(a.csumErrors)")
+    }
+}
