@@ -104,10 +104,17 @@ struct ChecksumCompleteTests {
         #expect(a.csumErrors.count == 2 && a.csumErrors.allSatisfy { $0.hasSuffix(" 0") }, "\(a.csumErrors)")
     }
 
+    /// IP-in-UDP (`encap ip`): the unfunnel removes a whole IPv4 and UDP header.
+    static let encap = EndToEndTests.Funnel(
+        name: "encap ip",
+        client: "ip udp dport 2055 actions funnel udp sport 541 dport 4242 encap ip\n",
+        server: "ip udp dport 4242 sport 541 actions unfunnel ip\n",
+        onClientLink: "", onServerLink: "")
+
     /// Unfunneled on the server's ingress from `CHECKSUM_COMPLETE`, every
     /// datagram arrives byte-exact, with no checksum error: `skb->csum`
     /// followed every change.
-    @Test(arguments: [EndToEndTests.tcpFunnel, EndToEndTests.udpFunnel])
+    @Test(arguments: [EndToEndTests.tcpFunnel, EndToEndTests.udpFunnel, Self.encap])
     func unfunnelKeepsChecksumCompleteRight(funnel: EndToEndTests.Funnel) throws {
         let a = try Self.run((funnel.client, funnel.server))
         #expect(a.sent.count == Self.count)
