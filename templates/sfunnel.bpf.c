@@ -203,12 +203,13 @@ static __always_inline int sf_parse_ipv4(struct __sk_buff *skb, struct sf_pkt *p
 }
 
 /*
- * The program writes packet bytes only through helpers, never directly: a
- * tc program with a direct packet write gets a prologue from the verifier
- * (is the skb cloned? then unclone it) that runs for every packet, funneled
- * or not. The IPv4 header is rewritten with one bpf_skb_store_bytes and a
- * checksum computed here, instead of two bpf_l3_csum_replace calls: helper
- * calls are what a funnel's work is mostly made of.
+ * Helper calls are what a funnel's work is mostly made of: the IPv4 header
+ * is rewritten with a checksum computed here, in place where the program
+ * writes the packet directly (the moves in place, the unfunnel's headers),
+ * else with one bpf_skb_store_bytes, never with bpf_l3_csum_replace. A
+ * direct packet write brings the verifier's prologue (is the skb cloned?
+ * then unclone it), which runs for every packet (docs/datapath.md, "Making
+ * room").
  */
 
 /*
@@ -286,11 +287,11 @@ struct net_device___sf {
 struct sk_buff___sf {
 	struct net_device___sf *dev;
 	__u16 mac_header;
-	__u16 transport_header;
 	__u16 csum_start;
 	__u16 csum_offset;
 	__u8 ip_summed:2;
 } __attribute__((preserve_access_index));
+#define SF_CHECKSUM_COMPLETE	2
 #define SF_CHECKSUM_PARTIAL	3
 extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
 
@@ -1003,42 +1004,34 @@ static __always_inline int sf_unfunnel_shrink(struct __sk_buff *skb, __u32 hlen,
 
 /*
  * After sf_unfunnel_shrink, for a packet whose inner checksum is final (the
- * caller checks that it is not a partial checksum's seed):
- * the IPv4 header with protocol `inner` and total length `tot_len`, and the
- * inner checksum with the packet's addresses put back into its
- * pseudo-header (RFC 1624; a UDP checksum of 0, "none", stays 0), in one
- * store, instead of a store and bpf_l4_csum_replace. BPF_F_RECOMPUTE_CSUM
- * keeps a CHECKSUM_COMPLETE skb->csum in step. Returns 0 when done, 1 when
- * the headers are not all in the linear part (nothing written), or -1.
+ * caller checks that it is not a partial checksum's seed): the IPv4 header
+ * with protocol `inner` and total length `tot_len`, and the inner checksum
+ * with the packet's addresses put back into its pseudo-header (RFC 1624; a
+ * UDP checksum of 0, "none", stays 0), written in place. The IPv4 header's
+ * sum does not change (its checksum changes with it), so a
+ * CHECKSUM_COMPLETE skb->csum needs only the inner checksum's change:
+ * bpf_csum_update, called for such a packet only. Returns 0 when done, 1
+ * when the headers are not all in the linear part (nothing written).
  */
 static __always_inline int sf_unfunnel_hdrs(struct __sk_buff *skb, __u8 inner, __u16 tot_len)
 {
+	struct sk_buff___sf *k = bpf_cast_to_kern_ctx(skb);
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
-	struct {
-		struct iphdr ip;
-		__be16 l4[SF_TCP_CHECK / 2 + 1];	/* up to the checksum field */
-	} h;
-	__u32 n, at;
+	struct iphdr *ip = data + SF_IP_OFF;
+	__be16 *check = sf_check_field(data, data_end, SF_L4_OFF, inner);
+	__u16 old;
 
-	if (inner == IPPROTO_TCP) {
-		n = SF_TCP_CHECK + 2;
-		at = SF_TCP_CHECK / 2;
-		if (data + SF_L4_OFF + SF_TCP_CHECK + 2 > data_end)
-			return 1;
-		__builtin_memcpy(h.l4, data + SF_L4_OFF, SF_TCP_CHECK + 2);
-	} else {
-		n = SF_UDP_CHECK + 2;
-		at = SF_UDP_CHECK / 2;
-		if (data + SF_L4_OFF + SF_UDP_CHECK + 2 > data_end)
-			return 1;
-		__builtin_memcpy(h.l4, data + SF_L4_OFF, SF_UDP_CHECK + 2);
-	}
-	h.ip = *(struct iphdr *)(data + SF_IP_OFF);
-	sf_ip_set_proto_len(&h.ip, inner, tot_len);
-	if (inner != IPPROTO_UDP || h.l4[at] != 0)
-		sf_set_check(&h.l4[at], inner, (__u16)~h.l4[at] + sf_sum32(h.ip.saddr) + sf_sum32(h.ip.daddr));
-	return bpf_skb_store_bytes(skb, SF_IP_OFF, &h, sizeof(struct iphdr) + n, BPF_F_RECOMPUTE_CSUM) < 0 ? -1 : 0;
+	if (!check || (void *)(ip + 1) > data_end)
+		return 1;
+	sf_ip_set_proto_len(ip, inner, tot_len);
+	old = *check;
+	if (inner == IPPROTO_UDP && old == 0)
+		return 0;
+	sf_set_check(check, inner, (__u16)~old + sf_sum32(ip->saddr) + sf_sum32(ip->daddr));
+	if (BPF_CORE_READ_BITFIELD(k, ip_summed) == SF_CHECKSUM_COMPLETE)
+		bpf_csum_update(skb, (__u32)(__u16)~old + *check);
+	return 0;
 }
 
 /*
@@ -1096,34 +1089,19 @@ static __always_inline int sf_shift_front(void *data, void *data_end, const __u3
 }
 
 /*
- * The most bytes of inner segment that sf_unfunnel_direct moves for a
- * final checksum. Moving them costs less than the other way's two helper
- * calls (bpf_skb_adjust_room, then a store) up to about 1,000 bytes, more
- * beyond (docs/datapath.md, "Making room").
- */
-#define SF_UNFUNNEL_FINAL_MAX	1024
-
-/*
- * Unfunnel in place, the inverse of sf_funnel_direct: what follows the
- * outer header (at `l4_off`: IPv4 or IPv6, `v6`) moves forward by `hlen`
- * bytes, the IP header gets the inner protocol and length, and the packet
- * is trimmed by `hlen` (one helper call). The inner checksum field gets
- *
- * - `partial`: for a packet that sf_funnel_direct funneled with a partial
- *   checksum on this host (veth passes it on unfinished; its `csum_start`
- *   is the outer header's, of the inner one's protocol, and the inner
- *   checksum is final), the seed of its pseudo-header with the packet's
- *   current addresses, so that `csum_start` is the inner header's and the
- *   packet is partial again, as if never funneled;
- * - otherwise, for a final checksum (not CHECKSUM_COMPLETE: trimming would
- *   turn it into CHECKSUM_NONE, and the stack would sum the datagram again
- *   in software; the caller checks), the packet's addresses put back into
- *   its pseudo-header (RFC 1624; a UDP checksum of 0, "none", stays 0).
- *
- * Returns 0, or -1 if it may be half-written.
+ * Unfunnel a packet that sf_funnel_direct funneled with a partial checksum
+ * on this host (veth passes it on unfinished): its `csum_start` is the
+ * outer header's, of the inner one's protocol, and the inner checksum is
+ * final. The inverse of the funnel, in place: what follows the outer
+ * header (at `l4_off`: IPv4 or IPv6, `v6`) moves forward by `hlen` bytes,
+ * the IP header gets the inner protocol and length, and the inner checksum field the seed of its
+ * pseudo-header with the packet's current addresses, so that `csum_start`
+ * is the inner header's and the packet is partial again, as if never
+ * funneled; then the packet is trimmed. Returns 0, or -1 if it may be
+ * half-written.
  */
 static __always_inline int sf_unfunnel_direct(struct __sk_buff *skb, __u32 inner_len, __u32 hlen, const __u8 inner,
-					      const __u32 l4_off, const int v6, const int partial)
+					      const __u32 l4_off, const int v6)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
@@ -1131,99 +1109,49 @@ static __always_inline int sf_unfunnel_direct(struct __sk_buff *skb, __u32 inner
 
 	if (inner_len < (inner == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN))
 		return -1;
-	if (sf_shift_front(data, data_end, l4_off, inner_len, hlen, partial ? SF_PARTIAL_MAX : SF_UNFUNNEL_FINAL_MAX) < 0)
+	if (sf_shift_front(data, data_end, l4_off, inner_len, hlen, SF_PARTIAL_MAX) < 0)
 		return -1;
 	check = sf_check_field(data, data_end, l4_off, inner);
 	if (!check)
 		return -1;
-	if (partial)
-		*check = sf_fold(sf_sum_addrs_at(data, v6, 0) + bpf_htons(inner) + bpf_htons(inner_len));
-	else if (inner != IPPROTO_UDP || *check != 0)
-		sf_set_check(check, inner, (__u16)~*check + sf_sum_addrs_at(data, v6, 0));
+	*check = sf_fold(sf_sum_addrs_at(data, v6, 0) + bpf_htons(inner) + bpf_htons(inner_len));
 	sf_set_proto_len_at(data, v6, inner, inner_len);
 	return bpf_skb_change_tail(skb, skb->len - hlen, 0) < 0 ? -1 : 0;
 }
 
 /* Global functions, as SF_FUNNEL_IN_PLACE's. */
-#define SF_UNFUNNEL_IN_PLACE(name, partial, inner, l4_off, v6)						\
+#define SF_UNFUNNEL_IN_PLACE(name, inner, l4_off, v6)							\
 	__attribute__((noinline)) int name(struct __sk_buff *skb, __u32 inner_len, __u32 hlen)		\
 	{												\
-		return sf_unfunnel_direct(skb, inner_len, hlen, inner, l4_off, v6, partial);		\
+		return sf_unfunnel_direct(skb, inner_len, hlen, inner, l4_off, v6);			\
 	}
-SF_UNFUNNEL_IN_PLACE(sf_unfunnel_direct_udp, 1, IPPROTO_UDP, SF_L4_OFF, 0)
-SF_UNFUNNEL_IN_PLACE(sf_unfunnel_direct_tcp, 1, IPPROTO_TCP, SF_L4_OFF, 0)
-SF_UNFUNNEL_IN_PLACE(sf_unfunnel_final_udp, 0, IPPROTO_UDP, SF_L4_OFF, 0)
-SF_UNFUNNEL_IN_PLACE(sf_unfunnel_final_tcp, 0, IPPROTO_TCP, SF_L4_OFF, 0)
+SF_UNFUNNEL_IN_PLACE(sf_unfunnel_direct_udp, IPPROTO_UDP, SF_L4_OFF, 0)
+SF_UNFUNNEL_IN_PLACE(sf_unfunnel_direct_tcp, IPPROTO_TCP, SF_L4_OFF, 0)
 
 /*
- * Which way sf_unfunnel and sf_unfunnel6 take for a packet with an outer
- * `outer` header of `hlen` bytes at `l4_off`, `l4_len` bytes of IP payload
- * in all, and an `inner` header after it; `at` from sf_partial_start.
- * In place (sf_unfunnel_direct) when the packet is linear and ends with
- * the segment (no trailing bytes):
- *
- * - SF_UNF_PARTIAL: its checksum is partial at the outer header, of the
- *   inner header's protocol (funneled in place on this host), at most
- *   SF_PARTIAL_MAX bytes after it (longer: not from a funnel of this
- *   version);
- * - SF_UNF_FINAL: its checksum is final and not CHECKSUM_COMPLETE, the
- *   inner segment is at most SF_UNFUNNEL_FINAL_MAX bytes, and the trimmed
- *   packet still reaches the transport header, if one is set: the kernel
- *   refuses to trim a packet shorter than that (a partial checksum sets it
- *   where the checksum starts when its packet is sent, so a packet that
- *   was funneled at the head with its checksum partial at the inner header
- *   and completed on the way has it there, past the end of a short
- *   trimmed one). After the move it may point into the datagram; the IPv4
- *   and IPv6 receive paths set it anew.
- *
- * SF_UNF_HEAD otherwise: the outer header is removed by
- * bpf_skb_adjust_room, which moves the headers in front of it.
- */
-#define SF_UNF_HEAD	0
-#define SF_UNF_PARTIAL	1
-#define SF_UNF_FINAL	2
-#define SF_CHECKSUM_COMPLETE	2
-static __always_inline int sf_unfunnel_way(struct __sk_buff *skb, __u8 outer, __u32 hlen, __u32 l4_len, __u8 inner,
-					   __u32 l4_off, long at)
-{
-	struct sk_buff___sf *k = bpf_cast_to_kern_ctx(skb);
-	__u32 inner_len = l4_len - hlen;
-
-	if ((long)skb->data_end - (long)skb->data != skb->len || skb->len != l4_off + l4_len)
-		return SF_UNF_HEAD;
-	if (hlen == 0 || l4_len < hlen || inner_len < (inner == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN))
-		return SF_UNF_HEAD;
-	if (at == (long)l4_off)
-		return outer == inner && inner_len <= SF_PARTIAL_MAX ? SF_UNF_PARTIAL : SF_UNF_HEAD;
-	if (at != SF_CSUM_FINAL || BPF_CORE_READ_BITFIELD(k, ip_summed) == SF_CHECKSUM_COMPLETE ||
-	    inner_len > SF_UNFUNNEL_FINAL_MAX)
-		return SF_UNF_HEAD;
-	/* skb->data is at the MAC header at tc; 0xFFFF: no transport header set. */
-	if (k->transport_header != 0xffff && (long)k->transport_header - (long)k->mac_header > (long)(l4_off + inner_len))
-		return SF_UNF_HEAD;
-	return SF_UNF_FINAL;
-}
-
-/*
- * sf_unfunnel in place (sf_unfunnel_way, sf_unfunnel_direct above). SF_GO
- * if the packet takes the other way (then nothing is written), else the
- * verdict.
+ * sf_unfunnel for a packet whose partial checksum starts at its outer
+ * header (`at`, from sf_partial_start; sf_unfunnel_direct above). SF_GO if
+ * it is not such a packet, or not linear (then nothing is written), else
+ * the verdict.
  */
 static __always_inline int sf_unfunnel_at_tail(struct __sk_buff *skb, const struct sf_pkt *pkt, __u8 inner,
 					       long at)
 {
 	__u32 hlen = pkt->l4_hlen, inner_len = pkt->l4_len - pkt->l4_hlen;
-	int way = sf_unfunnel_way(skb, pkt->proto, hlen, pkt->l4_len, inner, SF_L4_OFF, at), done;
 
-	if (way == SF_UNF_PARTIAL)
-		done = inner == IPPROTO_TCP ? sf_unfunnel_direct_tcp(skb, inner_len, hlen)
-					    : sf_unfunnel_direct_udp(skb, inner_len, hlen);
-	else if (way == SF_UNF_FINAL)
-		done = inner == IPPROTO_TCP ? sf_unfunnel_final_tcp(skb, inner_len, hlen)
-					    : sf_unfunnel_final_udp(skb, inner_len, hlen);
-	else
+	if (pkt->proto != inner || at != SF_L4_OFF)
 		return SF_GO;
-	return done < 0 ? TC_ACT_SHOT : TC_ACT_OK;
+	if ((long)skb->data_end - (long)skb->data != skb->len || skb->len != SF_L4_OFF + pkt->l4_len)
+		return SF_GO;
+	if (hlen == 0 || pkt->l4_len < hlen || inner_len < (inner == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN))
+		return SF_GO;
+	/* Longer than sf_funnel_direct moves: not from a funnel of this version. */
+	if (inner_len > SF_PARTIAL_MAX)
+		return SF_GO;
+	if ((inner == IPPROTO_TCP ? sf_unfunnel_direct_tcp(skb, inner_len, hlen)
+				  : sf_unfunnel_direct_udp(skb, inner_len, hlen)) < 0)
+		return TC_ACT_SHOT;
+	return TC_ACT_OK;
 }
 
 /*
@@ -1534,10 +1462,8 @@ SF_FUNNEL_IN_PLACE(sf_funnel_direct6_udp, 0, IPPROTO_UDP, SF_L4_OFF6, 1)
 SF_FUNNEL_IN_PLACE(sf_funnel_direct6_tcp, 0, IPPROTO_TCP, SF_L4_OFF6, 1)
 SF_FUNNEL_IN_PLACE(sf_funnel_partial6_udp, 1, IPPROTO_UDP, SF_L4_OFF6, 1)
 SF_FUNNEL_IN_PLACE(sf_funnel_partial6_tcp, 1, IPPROTO_TCP, SF_L4_OFF6, 1)
-SF_UNFUNNEL_IN_PLACE(sf_unfunnel_direct6_udp, 1, IPPROTO_UDP, SF_L4_OFF6, 1)
-SF_UNFUNNEL_IN_PLACE(sf_unfunnel_direct6_tcp, 1, IPPROTO_TCP, SF_L4_OFF6, 1)
-SF_UNFUNNEL_IN_PLACE(sf_unfunnel_final6_udp, 0, IPPROTO_UDP, SF_L4_OFF6, 1)
-SF_UNFUNNEL_IN_PLACE(sf_unfunnel_final6_tcp, 0, IPPROTO_TCP, SF_L4_OFF6, 1)
+SF_UNFUNNEL_IN_PLACE(sf_unfunnel_direct6_udp, IPPROTO_UDP, SF_L4_OFF6, 1)
+SF_UNFUNNEL_IN_PLACE(sf_unfunnel_direct6_tcp, IPPROTO_TCP, SF_L4_OFF6, 1)
 
 /* Funnel (wire-format.md) after the IPv6 fixed header; see sf_funnel. */
 static __always_inline __attribute__((unused)) int sf_funnel6(struct __sk_buff *skb, const struct sf_pkt6 *pkt,
@@ -1598,18 +1524,16 @@ static __always_inline __attribute__((unused)) int sf_unfunnel6(struct __sk_buff
 {
 	__u32 inner_len = pkt->l4_len - pkt->l4_hlen;
 	__u32 inner_csum = SF_L4_OFF6 + (inner == IPPROTO_TCP ? SF_TCP_CHECK : SF_UDP_CHECK);
-	int go, way = sf_unfunnel_way(skb, pkt->proto, pkt->l4_hlen, pkt->l4_len, inner, SF_L4_OFF6,
-				      sf_partial_start(skb, inner));
+	int go;
 
-	/* In place (sf_unfunnel_at_tail). */
-	if (way == SF_UNF_PARTIAL)
-		go = inner == IPPROTO_TCP ? sf_unfunnel_direct6_tcp(skb, inner_len, pkt->l4_hlen)
-					  : sf_unfunnel_direct6_udp(skb, inner_len, pkt->l4_hlen);
-	else if (way == SF_UNF_FINAL)
-		go = inner == IPPROTO_TCP ? sf_unfunnel_final6_tcp(skb, inner_len, pkt->l4_hlen)
-					  : sf_unfunnel_final6_udp(skb, inner_len, pkt->l4_hlen);
-	if (way != SF_UNF_HEAD)
-		return go < 0 ? TC_ACT_SHOT : TC_ACT_OK;
+	/* Funneled in place on this host with a partial checksum: in place back (sf_unfunnel_at_tail). */
+	if (pkt->proto == inner && sf_partial_start(skb, inner) == SF_L4_OFF6 &&
+	    (long)skb->data_end - (long)skb->data == skb->len && skb->len == SF_L4_OFF6 + pkt->l4_len &&
+	    pkt->l4_hlen && pkt->l4_len >= pkt->l4_hlen && inner_len <= SF_PARTIAL_MAX &&
+	    inner_len >= (inner == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN))
+		return (inner == IPPROTO_TCP ? sf_unfunnel_direct6_tcp(skb, inner_len, pkt->l4_hlen)
+					     : sf_unfunnel_direct6_udp(skb, inner_len, pkt->l4_hlen)) < 0 ? TC_ACT_SHOT
+												   : TC_ACT_OK;
 	go = sf_unfunnel_shrink(skb, pkt->l4_hlen, pkt->l4_len, inner);
 	if (go != SF_GO)
 		return go;
