@@ -213,9 +213,9 @@ static __always_inline int sf_parse_ipv4(struct __sk_buff *skb, struct sf_pkt *p
  */
 
 /*
- * `hdr` (the IPv4 header, on the stack) with protocol `proto` and total
- * length `tot_len`, its checksum updated incrementally (RFC 1624: a header
- * that arrived with a bad checksum stays bad).
+ * `hdr` (the IPv4 header, a copy or in the packet) with protocol `proto`
+ * and total length `tot_len`, its checksum updated incrementally (RFC 1624:
+ * a header that arrived with a bad checksum stays bad).
  */
 static __always_inline void sf_ip_set_proto_len(struct iphdr *hdr, __u8 proto, __u16 tot_len)
 {
@@ -1177,8 +1177,6 @@ static __always_inline __attribute__((unused)) int sf_unfunnel(struct __sk_buff 
 	 * partial one at the inner header: bpf_l4_csum_replace knows the seed.
 	 */
 	go = at == SF_CSUM_FINAL || at == SF_L4_OFF ? sf_unfunnel_hdrs(skb, inner, inner_len + sizeof(struct iphdr)) : 1;
-	if (go < 0)
-		return TC_ACT_SHOT;
 	if (go > 0) {
 		if (sf_set_ip_proto_len(skb, inner, inner_len + sizeof(struct iphdr)) < 0)
 			return TC_ACT_SHOT;

@@ -4,11 +4,11 @@ import Testing
 /// `CHECKSUM_COMPLETE`, what many NICs deliver: the kernel keeps the sum of
 /// the whole packet in `skb->csum` and checks the L4 checksum against it, so
 /// a program that changes such a packet must keep `skb->csum` in step (the
-/// unfunnel: `bpf_skb_adjust_room`, and `BPF_F_RECOMPUTE_CSUM` on its
-/// store), or the server's UDP counts the datagram as a checksum error and
-/// drops it. veth never delivers it; a VXLAN whose outer UDP checksum the
-/// server verifies in software does (scripts/lib/netlab.sh,
-/// `netlab_vxlan_up`). The programs go on the VXLAN device: the funnel on
+/// unfunnel: `bpf_skb_adjust_room` for the header it removes,
+/// `bpf_csum_update` for the checksum it rewrites), or the server's UDP
+/// counts the datagram as a checksum error and drops it. veth never
+/// delivers it; a VXLAN whose outer UDP checksum the server verifies in
+/// software does (scripts/lib/netlab.sh, `netlab_vxlan_up`). The programs go on the VXLAN device: the funnel on
 /// the client's egress, the unfunnel on the server's ingress, after a
 /// filter of the test's own that drops every TCP or UDP packet arriving in
 /// any other state — so every datagram arrives only if the unfunnel got
