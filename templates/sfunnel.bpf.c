@@ -1516,16 +1516,53 @@ static __always_inline __attribute__((unused)) int sf_funnel6(struct __sk_buff *
 	return TC_ACT_OK;
 }
 
+/*
+ * sf_unfunnel_hdrs over IPv6, after sf_unfunnel_shrink: payload length
+ * `payload_len` and next header `inner` in the fixed header, and the inner
+ * checksum with the packet's addresses put back, written in place. IPv6 has
+ * no header checksum to balance them, so a CHECKSUM_COMPLETE skb->csum gets
+ * the change of all three words, one bpf_csum_update. 0 when done, 1 when
+ * the headers are not all in the linear part (nothing written).
+ */
+static __always_inline int sf_unfunnel6_hdrs(struct __sk_buff *skb, __u8 inner, __u16 payload_len)
+{
+	struct sk_buff___sf *k = bpf_cast_to_kern_ctx(skb);
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct ipv6hdr *ip6 = data + SF_IP6_OFF;
+	__be16 *check = sf_check_field(data, data_end, SF_L4_OFF6, inner);
+	__u16 *len_word = (__u16 *)&ip6->payload_len, *next_word = (__u16 *)&ip6->nexthdr;
+	__u16 old_len, old_next, old;
+	__u64 diff;
+
+	if (!check || (void *)(ip6 + 1) > data_end)
+		return 1;
+	old_len = *len_word;
+	old_next = *next_word;
+	ip6->payload_len = bpf_htons(payload_len);
+	ip6->nexthdr = inner;	/* the hop limit, the word's other byte, stays */
+	diff = (__u16)~old_len + *len_word + (__u16)~old_next + *next_word;
+	old = *check;
+	if (inner != IPPROTO_UDP || old != 0) {
+		sf_set_check(check, inner, (__u16)~old + sf_sum_addrs_at(data, 1, 0));
+		diff += (__u16)~old + *check;
+	}
+	if (BPF_CORE_READ_BITFIELD(k, ip_summed) == SF_CHECKSUM_COMPLETE)
+		bpf_csum_update(skb, (__u32)diff);
+	return 0;
+}
+
 /* Unfunnel after the IPv6 fixed header; see sf_unfunnel. */
 static __always_inline __attribute__((unused)) int sf_unfunnel6(struct __sk_buff *skb, const struct sf_pkt6 *pkt,
 								 __u8 inner)
 {
 	__u32 inner_len = pkt->l4_len - pkt->l4_hlen;
 	__u32 inner_csum = SF_L4_OFF6 + (inner == IPPROTO_TCP ? SF_TCP_CHECK : SF_UDP_CHECK);
+	long at = sf_partial_start(skb, inner);
 	int go;
 
 	/* Funneled in place on this host with a partial checksum: in place back (sf_unfunnel_at_tail). */
-	if (pkt->proto == inner && sf_partial_start(skb, inner) == SF_L4_OFF6 &&
+	if (pkt->proto == inner && at == SF_L4_OFF6 &&
 	    (long)skb->data_end - (long)skb->data == skb->len && skb->len == SF_L4_OFF6 + pkt->l4_len &&
 	    pkt->l4_hlen && pkt->l4_len >= pkt->l4_hlen && inner_len <= SF_PARTIAL_MAX &&
 	    inner_len >= (inner == IPPROTO_TCP ? SF_TCP_HLEN : SF_UDP_HLEN))
@@ -1535,6 +1572,9 @@ static __always_inline __attribute__((unused)) int sf_unfunnel6(struct __sk_buff
 	go = sf_unfunnel_shrink(skb, pkt->l4_hlen, pkt->l4_len, inner);
 	if (go != SF_GO)
 		return go;
+	/* A final checksum, or a partial one that started at the outer header (as sf_unfunnel). */
+	if ((at == SF_CSUM_FINAL || at == SF_L4_OFF6) && sf_unfunnel6_hdrs(skb, inner, inner_len) == 0)
+		return TC_ACT_OK;
 	if (sf_set_ip6_proto_len(skb, inner, inner_len) < 0)
 		return TC_ACT_SHOT;
 	if (sf_csum_addrs6(skb, inner_csum, inner, NULL, (__be32 *)pkt->addrs) < 0)

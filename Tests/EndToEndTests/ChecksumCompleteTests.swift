@@ -18,8 +18,9 @@ struct ChecksumCompleteTests {
     static let count = 20
     static let sizes = [1, 100, 1000, 1400]
 
-    /// Drops IPv4 TCP and UDP packets that are not CHECKSUM_COMPLETE; lets
-    /// everything else (ARP) and the rest go on to the hook's next filter.
+    /// Drops IPv4 and IPv6 TCP and UDP packets that are not
+    /// CHECKSUM_COMPLETE; lets everything else (ARP, neighbour discovery) go
+    /// on to the hook's next filter.
     static let watch = ErrorCaseTests.header + """
         #include <linux/if_ether.h>
         #include <bpf/bpf_endian.h>
@@ -36,8 +37,15 @@ struct ChecksumCompleteTests {
         	struct sk_buff___sfc *k = bpf_cast_to_kern_ctx(skb);
         	__u8 proto;
 
-        	if (skb->protocol != bpf_htons(ETH_P_IP) || bpf_skb_load_bytes(skb, 14 + 9, &proto, 1) < 0)
-        		return -1;	/* TC_ACT_UNSPEC: the next filter */
+        	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+        		if (bpf_skb_load_bytes(skb, 14 + 9, &proto, 1) < 0)
+        			return -1;	/* TC_ACT_UNSPEC: the next filter */
+        	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+        		if (bpf_skb_load_bytes(skb, 14 + 6, &proto, 1) < 0)
+        			return -1;
+        	} else {
+        		return -1;
+        	}
         	if ((proto == 6 || proto == 17) && BPF_CORE_READ_BITFIELD(k, ip_summed) != 2)
         		return 2;	/* TC_ACT_SHOT: not CHECKSUM_COMPLETE */
         	return -1;
@@ -52,15 +60,17 @@ struct ChecksumCompleteTests {
         var received: [String] = []
         var funneled = 0
         var csumErrors: [String] = []
+        var udp6CsumErrors: Int?
     }
 
     /// The VXLAN lab with the watching filter on the server's vx0 ingress,
     /// `rules` (client, server) attached if given, `count` datagrams from the
-    /// client to the server's port 2055.
-    static func run(_ rules: (String, String)?) throws -> Arrival {
+    /// client to the server's port 2055 (over IPv6 if `ipv6`).
+    static func run(_ rules: (String, String)?, ipv6: Bool = false) throws -> Arrival {
         var a = Arrival()
         let net = NetLab.plan()
-        let lab = NetLab(name: "sfcce\(getpid() % 100000)x\(UUID().uuidString.prefix(6).lowercased())", net: net)
+        let lab = NetLab(name: "sfcce\(getpid() % 100000)x\(UUID().uuidString.prefix(6).lowercased())", net: net,
+                         ipv6: ipv6)
         defer { _ = try? Shell.run(["bash", "-c", "source \(NetLab.script); netlab_down \(lab.name)"]) }
         try Shell.must(["bash", "-c", "set -e; source \(NetLab.script); netlab_vxlan_up \(lab.name) \(net)"])
         try ErrorCaseTests.object(watch) { object in
@@ -79,9 +89,10 @@ struct ChecksumCompleteTests {
                 try capture?.wait(for: "listening on")
             }
             let receiver = try lab.receiver(port: 2055, count: count, idle: 2)
-            let out = try Shell.must(lab.exec(lab.client, ["python3", NetLab.udpflows, "send", "10.\(net).3.2", "2055",
-                                                           "--sizes", sizes.map(String.init).joined(separator: ","),
-                                                           "--count", String(count)]))
+            let out = try Shell.must(lab.exec(lab.client, ["python3", NetLab.udpflows, "send"] + (ipv6 ? ["-6"] : [])
+                                                  + [ipv6 ? "fd00:\(net):3::2" : "10.\(net).3.2", "2055",
+                                                     "--sizes", sizes.map(String.init).joined(separator: ","),
+                                                     "--count", String(count)]))
             a.sent = out.split(separator: "\n").map(String.init)
             a.received = datagrams(receiver.finish())
             if let capture {
@@ -90,6 +101,7 @@ struct ChecksumCompleteTests {
                 a.funneled = packets(capture.finish()).count
             }
             a.csumErrors = try lab.checksumErrors(lab.server)
+            a.udp6CsumErrors = try lab.snmp6(lab.server)["Udp6InCsumErrors"]
         }
         return a
     }
@@ -121,5 +133,18 @@ struct ChecksumCompleteTests {
         #expect(a.received.sorted() == a.sent.sorted())
         #expect(a.funneled == Self.count, "funneled packets seen on the server's vx0")
         #expect(a.csumErrors.count == 2 && a.csumErrors.allSatisfy { $0.hasSuffix(" 0") }, "\(a.csumErrors)")
+    }
+
+    /// The same over IPv6, whose header has no checksum to balance the
+    /// unfunnel's changes: every one of them goes into `skb->csum`.
+    @Test(arguments: [EndToEndTests.tcpFunnel, EndToEndTests.udpFunnel])
+    func unfunnelKeepsChecksumCompleteRightOverIPv6(funnel: EndToEndTests.Funnel) throws {
+        let v6 = { (rules: String) in rules.replacingOccurrences(of: "ip ", with: "ip6 ") }
+        let a = try Self.run((v6(funnel.client), v6(funnel.server)), ipv6: true)
+        #expect(a.sent.count == Self.count)
+        #expect(a.received.sorted() == a.sent.sorted())
+        #expect(a.funneled == Self.count, "funneled packets seen on the server's vx0")
+        #expect(a.csumErrors.count == 2 && a.csumErrors.allSatisfy { $0.hasSuffix(" 0") }, "\(a.csumErrors)")
+        #expect(a.udp6CsumErrors == 0)
     }
 }

@@ -114,7 +114,9 @@ netlab_direct_up() {
 # and the server's UDP stack verifies it in software, which leaves the sum
 # of the whole frame in skb->csum; so the inner frames reach vx0's tc hooks
 # CHECKSUM_COMPLETE, as from a NIC that sums what it receives. (With tx
-# checksumming on, the checksum stays partial and is trusted unseen.)
+# checksumming on, the checksum stays partial and is trusted unseen.) vx0
+# also has IPv6, fd00:N:3::1/64 and fd00:N:3::2/64 (the other interfaces
+# have none).
 netlab_vxlan_up() {
   local c="$1-client" s="$1-server" n=${2:-201} ns
   for ns in "$c" "$s"; do
@@ -131,6 +133,10 @@ netlab_vxlan_up() {
   ip -n "$s" link add vx0 type vxlan id "$n" local "10.$n.1.2" remote "10.$n.1.1" dstport 4789 udpcsum
   ip -n "$c" addr add "10.$n.3.1/24" dev vx0
   ip -n "$s" addr add "10.$n.3.2/24" dev vx0
+  ip netns exec "$c" sysctl -qw net.ipv6.conf.vx0.disable_ipv6=0
+  ip netns exec "$s" sysctl -qw net.ipv6.conf.vx0.disable_ipv6=0
+  ip -n "$c" addr add "fd00:$n:3::1/64" dev vx0 nodad
+  ip -n "$s" addr add "fd00:$n:3::2/64" dev vx0 nodad
   ip -n "$c" link set vx0 up
   ip -n "$s" link set vx0 up
   ip netns exec "$c" ethtool -K c0 tx off >/dev/null
