@@ -1004,33 +1004,43 @@ static __always_inline int sf_unfunnel_shrink(struct __sk_buff *skb, __u32 hlen,
 
 /*
  * After sf_unfunnel_shrink, for a packet whose inner checksum is final (the
- * caller checks that it is not a partial checksum's seed): the IPv4 header
- * with protocol `inner` and total length `tot_len`, and the inner checksum
- * with the packet's addresses put back into its pseudo-header (RFC 1624; a
- * UDP checksum of 0, "none", stays 0), written in place. The IPv4 header's
- * sum does not change (its checksum changes with it), so a
- * CHECKSUM_COMPLETE skb->csum needs only the inner checksum's change:
- * bpf_csum_update, called for such a packet only. Returns 0 when done, 1
- * when the headers are not all in the linear part (nothing written).
+ * caller checks that it is not a partial checksum's seed): the IP header
+ * (IPv4, or IPv6: `v6`; the inner header at `l4_off`) with protocol `inner`
+ * and an L4 segment of `l4_len` bytes, and the inner checksum with the packet's addresses put back into
+ * its pseudo-header (RFC 1624; a UDP checksum of 0, "none", stays 0),
+ * written in place. A CHECKSUM_COMPLETE skb->csum gets the change of the
+ * words written, one bpf_csum_update, called for such a packet only: the
+ * inner checksum's, and over IPv6 payload length and next header (the
+ * IPv4 header's sum does not change: its checksum changes with it).
+ * Returns 0 when done, 1 when the headers are not all in the linear part
+ * (nothing written).
  */
-static __always_inline int sf_unfunnel_hdrs(struct __sk_buff *skb, __u8 inner, __u16 tot_len)
+static __always_inline int sf_unfunnel_hdrs(struct __sk_buff *skb, __u8 inner, __u16 l4_len, const __u32 l4_off,
+					    const int v6)
 {
 	struct sk_buff___sf *k = bpf_cast_to_kern_ctx(skb);
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
-	struct iphdr *ip = data + SF_IP_OFF;
-	__be16 *check = sf_check_field(data, data_end, SF_L4_OFF, inner);
+	__be16 *check = sf_check_field(data, data_end, l4_off, inner);
+	/* IPv6: the words of payload length, and of next header and hop limit. */
+	__u16 *words = data + SF_IP_OFF + offsetof(struct ipv6hdr, payload_len);
+	__u64 diff = 0;
 	__u16 old;
 
-	if (!check || (void *)(ip + 1) > data_end)
+	if (!check || data + l4_off > data_end)
 		return 1;
-	sf_ip_set_proto_len(ip, inner, tot_len);
+	if (v6)
+		diff = (__u16)~words[0] + (__u16)~words[1];
+	sf_set_proto_len_at(data, v6, inner, l4_len);
+	if (v6)
+		diff += words[0] + words[1];
 	old = *check;
-	if (inner == IPPROTO_UDP && old == 0)
-		return 0;
-	sf_set_check(check, inner, (__u16)~old + sf_sum32(ip->saddr) + sf_sum32(ip->daddr));
-	if (BPF_CORE_READ_BITFIELD(k, ip_summed) == SF_CHECKSUM_COMPLETE)
-		bpf_csum_update(skb, (__u32)(__u16)~old + *check);
+	if (inner != IPPROTO_UDP || old != 0) {
+		sf_set_check(check, inner, (__u16)~old + sf_sum_addrs_at(data, v6, 0));
+		diff += (__u16)~old + *check;
+	}
+	if (diff && BPF_CORE_READ_BITFIELD(k, ip_summed) == SF_CHECKSUM_COMPLETE)
+		bpf_csum_update(skb, (__u32)diff);
 	return 0;
 }
 
@@ -1176,7 +1186,7 @@ static __always_inline __attribute__((unused)) int sf_unfunnel(struct __sk_buff 
 	 * the inner checksum is final, and the addresses go back in here. A
 	 * partial one at the inner header: bpf_l4_csum_replace knows the seed.
 	 */
-	go = at == SF_CSUM_FINAL || at == SF_L4_OFF ? sf_unfunnel_hdrs(skb, inner, inner_len + sizeof(struct iphdr)) : 1;
+	go = at == SF_CSUM_FINAL || at == SF_L4_OFF ? sf_unfunnel_hdrs(skb, inner, inner_len, SF_L4_OFF, 0) : 1;
 	if (go > 0) {
 		if (sf_set_ip_proto_len(skb, inner, inner_len + sizeof(struct iphdr)) < 0)
 			return TC_ACT_SHOT;
@@ -1516,42 +1526,6 @@ static __always_inline __attribute__((unused)) int sf_funnel6(struct __sk_buff *
 	return TC_ACT_OK;
 }
 
-/*
- * sf_unfunnel_hdrs over IPv6, after sf_unfunnel_shrink: payload length
- * `payload_len` and next header `inner` in the fixed header, and the inner
- * checksum with the packet's addresses put back, written in place. IPv6 has
- * no header checksum to balance them, so a CHECKSUM_COMPLETE skb->csum gets
- * the change of all three words, one bpf_csum_update. 0 when done, 1 when
- * the headers are not all in the linear part (nothing written).
- */
-static __always_inline int sf_unfunnel6_hdrs(struct __sk_buff *skb, __u8 inner, __u16 payload_len)
-{
-	struct sk_buff___sf *k = bpf_cast_to_kern_ctx(skb);
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
-	struct ipv6hdr *ip6 = data + SF_IP6_OFF;
-	__be16 *check = sf_check_field(data, data_end, SF_L4_OFF6, inner);
-	__u16 *len_word = (__u16 *)&ip6->payload_len, *next_word = (__u16 *)&ip6->nexthdr;
-	__u16 old_len, old_next, old;
-	__u64 diff;
-
-	if (!check || (void *)(ip6 + 1) > data_end)
-		return 1;
-	old_len = *len_word;
-	old_next = *next_word;
-	ip6->payload_len = bpf_htons(payload_len);
-	ip6->nexthdr = inner;	/* the hop limit, the word's other byte, stays */
-	diff = (__u16)~old_len + *len_word + (__u16)~old_next + *next_word;
-	old = *check;
-	if (inner != IPPROTO_UDP || old != 0) {
-		sf_set_check(check, inner, (__u16)~old + sf_sum_addrs_at(data, 1, 0));
-		diff += (__u16)~old + *check;
-	}
-	if (BPF_CORE_READ_BITFIELD(k, ip_summed) == SF_CHECKSUM_COMPLETE)
-		bpf_csum_update(skb, (__u32)diff);
-	return 0;
-}
-
 /* Unfunnel after the IPv6 fixed header; see sf_unfunnel. */
 static __always_inline __attribute__((unused)) int sf_unfunnel6(struct __sk_buff *skb, const struct sf_pkt6 *pkt,
 								 __u8 inner)
@@ -1573,7 +1547,7 @@ static __always_inline __attribute__((unused)) int sf_unfunnel6(struct __sk_buff
 	if (go != SF_GO)
 		return go;
 	/* A final checksum, or a partial one that started at the outer header (as sf_unfunnel). */
-	if ((at == SF_CSUM_FINAL || at == SF_L4_OFF6) && sf_unfunnel6_hdrs(skb, inner, inner_len) == 0)
+	if ((at == SF_CSUM_FINAL || at == SF_L4_OFF6) && sf_unfunnel_hdrs(skb, inner, inner_len, SF_L4_OFF6, 1) == 0)
 		return TC_ACT_OK;
 	if (sf_set_ip6_proto_len(skb, inner, inner_len) < 0)
 		return TC_ACT_SHOT;
