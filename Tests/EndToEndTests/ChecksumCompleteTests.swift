@@ -65,20 +65,26 @@ struct ChecksumCompleteTests {
 
     /// The VXLAN lab with the watching filter on the server's vx0 ingress,
     /// `rules` (client, server) attached if given, `count` datagrams from the
-    /// client to the server's port 2055 (over IPv6 if `ipv6`).
-    static func run(_ rules: (String, String)?, ipv6: Bool = false) throws -> Arrival {
+    /// client to the server's port 2055 (over IPv6 if `ipv6`). With `nat`,
+    /// the lab with the NAT router in front of the VXLAN
+    /// (`netlab_vxlan_nat_up`), and the datagrams go to the service's
+    /// address: to port 2055 when funneled, to 4242 (which the router
+    /// forwards) when not.
+    static func run(_ rules: (String, String)?, ipv6: Bool = false, nat: Bool = false) throws -> Arrival {
         var a = Arrival()
         let net = NetLab.plan()
         let lab = NetLab(name: "sfcce\(getpid() % 100000)x\(UUID().uuidString.prefix(6).lowercased())", net: net,
                          ipv6: ipv6)
         defer { _ = try? Shell.run(["bash", "-c", "source \(NetLab.script); netlab_down \(lab.name)"]) }
-        try Shell.must(["bash", "-c", "set -e; source \(NetLab.script); netlab_vxlan_up \(lab.name) \(net)"])
+        try Shell.must(["bash", "-c", "set -e; source \(NetLab.script); \(nat ? "netlab_vxlan_nat_up" : "netlab_vxlan_up") \(lab.name) \(net)"])
+        let destination = nat ? (ipv6 ? "fd00:\(net):96::10" : lab.service) : ipv6 ? "fd00:\(net):3::2" : "10.\(net).3.2"
+        let port = nat && rules == nil ? 4242 : 2055
         try ErrorCaseTests.object(watch) { object in
             try FlowHashTests.addFilter(lab, lab.server, "vx0", "ingress", object: object)
             var capture: Background?
             if let (client, server) = rules {
                 try EndToEndTests.withFiles(["client.rules": client, "server.rules": server]) { dir in
-                    _ = try EndToEndTests.attach([dir.appendingPathComponent("client.rules").path, "--iface", "vx0",
+                    _ = try EndToEndTests.attach([dir.appendingPathComponent("client.rules").path, "--iface", nat ? "c0" : "vx0",
                                                   "--direction", "egress", "--netns", lab.client])
                     _ = try EndToEndTests.attach([dir.appendingPathComponent("server.rules").path, "--iface", "vx0",
                                                   "--direction", "ingress", "--netns", lab.server])
@@ -88,9 +94,9 @@ struct ChecksumCompleteTests {
                                                                "tcp port 179 or udp port 4242"]), name: "cap-vx0")
                 try capture?.wait(for: "listening on")
             }
-            let receiver = try lab.receiver(port: 2055, count: count, idle: 2)
+            let receiver = try lab.receiver(port: port, count: count, idle: 2)
             let out = try Shell.must(lab.exec(lab.client, ["python3", NetLab.udpflows, "send"] + (ipv6 ? ["-6"] : [])
-                                                  + [ipv6 ? "fd00:\(net):3::2" : "10.\(net).3.2", "2055",
+                                                  + [destination, String(port),
                                                      "--sizes", sizes.map(String.init).joined(separator: ","),
                                                      "--count", String(count)]))
             a.sent = out.split(separator: "\n").map(String.init)
@@ -100,7 +106,7 @@ struct ChecksumCompleteTests {
                 capture.stop()
                 a.funneled = packets(capture.finish()).count
             }
-            a.csumErrors = try lab.checksumErrors(lab.server)
+            a.csumErrors = try lab.checksumErrors(lab.server) + (nat ? lab.checksumErrors(lab.router) : [])
             a.udp6CsumErrors = try lab.snmp6(lab.server)["Udp6InCsumErrors"]
         }
         return a
@@ -145,6 +151,32 @@ struct ChecksumCompleteTests {
         #expect(a.received.sorted() == a.sent.sorted())
         #expect(a.funneled == Self.count, "funneled packets seen on the server's vx0")
         #expect(a.csumErrors.count == 2 && a.csumErrors.allSatisfy { $0.hasSuffix(" 0") }, "\(a.csumErrors)")
+        #expect(a.udp6CsumErrors == 0)
+    }
+
+    /// Through the NAT router: the lab delivers `CHECKSUM_COMPLETE` with
+    /// translated addresses.
+    @Test(arguments: [false, true])
+    func theNATLabDeliversChecksumComplete(ipv6: Bool) throws {
+        let a = try Self.run(nil, ipv6: ipv6, nat: true)
+        #expect(a.sent.count == Self.count)
+        #expect(a.received.sorted() == a.sent.sorted())
+        #expect(a.csumErrors.count == 4 && a.csumErrors.allSatisfy { $0.hasSuffix(" 0") }, "\(a.csumErrors)")
+        #expect(a.udp6CsumErrors == 0)
+    }
+
+    /// Through the NAT router, which translates both addresses: sfunnel's
+    /// format takes the outer ones into the inner checksum; `encap ip`
+    /// writes them into the inner IP header and, with `bpf_l4_csum_replace`,
+    /// into the inner checksum and `skb->csum`. IPv4 and IPv6.
+    @Test(arguments: [EndToEndTests.tcpFunnel, EndToEndTests.udpFunnel, Self.encap], [false, true])
+    func unfunnelKeepsChecksumCompleteRightAfterNAT(funnel: EndToEndTests.Funnel, ipv6: Bool) throws {
+        let v6 = { (rules: String) in ipv6 ? rules.replacingOccurrences(of: "ip ", with: "ip6 ") : rules }
+        let a = try Self.run((v6(funnel.client), v6(funnel.server)), ipv6: ipv6, nat: true)
+        #expect(a.sent.count == Self.count)
+        #expect(a.received.sorted() == a.sent.sorted())
+        #expect(a.funneled == Self.count, "funneled packets seen on the server's vx0")
+        #expect(a.csumErrors.count == 4 && a.csumErrors.allSatisfy { $0.hasSuffix(" 0") }, "\(a.csumErrors)")
         #expect(a.udp6CsumErrors == 0)
     }
 }

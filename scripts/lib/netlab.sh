@@ -18,6 +18,8 @@
 #                           (each side routes the other's /24 on the link)
 # netlab_vxlan_up NAME [N]  no router: client and server over a VXLAN whose
 #                           inner frames arrive CHECKSUM_COMPLETE (below)
+# netlab_vxlan_nat_up NAME [N]  netlab_up's NAT router, and from it to the
+#                           server a VXLAN as netlab_vxlan_up's (below)
 # netlab_down NAME          removes whichever of them exist
 # netlab_plan N             sets NETLAB_CLIENT, NETLAB_SERVER, NETLAB_SERVICE,
 #                           NETLAB_ROUTER_C (r0), NETLAB_ROUTER_S (r1) for plan N
@@ -74,9 +76,9 @@ netlab_links() {
   ip -n "$s" link set s0 up
 }
 
-# netlab_nat R FAMILY SERVICE SERVER: in R, the service's NAT (nft family ip
-# or ip6): SERVICE's ports 179/tcp and 4242/udp DNATed to SERVER, what leaves
-# through r1 masqueraded.
+# netlab_nat R FAMILY SERVICE SERVER [OUT]: in R, the service's NAT (nft
+# family ip or ip6): SERVICE's ports 179/tcp and 4242/udp DNATed to SERVER,
+# what leaves through OUT (default r1) masqueraded.
 netlab_nat() {
   ip netns exec "$1" nft -f - <<NFT
 table $2 netlab {
@@ -87,7 +89,7 @@ table $2 netlab {
   }
   chain postrouting {
     type nat hook postrouting priority srcnat;
-    oifname "r1" masquerade
+    oifname "${5:-r1}" masquerade
   }
 }
 NFT
@@ -140,6 +142,65 @@ netlab_vxlan_up() {
   ip -n "$c" link set vx0 up
   ip -n "$s" link set vx0 up
   ip netns exec "$c" ethtool -K c0 tx off >/dev/null
+}
+
+# netlab_vxlan_nat_up NAME [N]: the client and the NAT router of netlab_up
+# (c0 10.N.1.2/24 ── r0 10.N.1.1/24, service 10.N.96.10), but the router
+# reaches the server over a VXLAN (vx0: router 10.N.2.1/24, server
+# 10.N.2.2/24, VNI N, UDP checksums on, MTU 1550) on a veth (r1
+# 10.N.4.1/24 ── s0 10.N.4.2/24, MTU 1600) and masquerades what leaves
+# through vx0. (vx0's MTU leaves room for what a funnel adds to a full-sized
+# packet from the client: the router would not forward it otherwise.) Tx checksumming is
+# off on c0 and r1 and rx checksumming off on r0, so every checksum is
+# final on every link and checked in software: the router's conntrack
+# checks the client's, and the server's UDP stack the VXLAN's, which makes
+# the inner frames reach the server's vx0 CHECKSUM_COMPLETE (see
+# netlab_vxlan_up) with addresses the router translated. The same in IPv6
+# over c0, r0 and vx0 (fd00:N:1::2/64, fd00:N:1::1/64; fd00:N:2::1/64,
+# fd00:N:2::2/64; service fd00:N:96::10, NAT66), with fixed neighbour
+# entries (netlab6.sh says why).
+netlab_vxlan_nat_up() {
+  local n=$1
+  local c=$n-client r=$n-router s=$n-server
+  netlab_plan "${2:-}"
+  local under=${NETLAB_SERVER%.*.*}.4 net=${NETLAB_SERVER#10.}
+  net=${net%%.*}
+  netlab_namespaces "$c" "$r" "$s"
+  netlab_links "$c" "$r" "$s" "$NETLAB_CLIENT/24" "$NETLAB_ROUTER_C/24" "$under.1/24" "$under.2/24"
+  ip -n "$r" link set r1 mtu 1600
+  ip -n "$s" link set s0 mtu 1600
+  ip -n "$r" link add vx0 mtu 1550 type vxlan id "$net" local "$under.1" remote "$under.2" dstport 4789 udpcsum
+  ip -n "$s" link add vx0 mtu 1550 type vxlan id "$net" local "$under.2" remote "$under.1" dstport 4789 udpcsum
+  ip netns exec "$c" sysctl -qw net.ipv6.conf.c0.disable_ipv6=0
+  ip netns exec "$r" sysctl -qw net.ipv6.conf.r0.disable_ipv6=0 net.ipv6.conf.vx0.disable_ipv6=0 \
+    net.ipv6.conf.all.forwarding=1 net.ipv4.ip_forward=1
+  ip netns exec "$s" sysctl -qw net.ipv6.conf.vx0.disable_ipv6=0
+  ip -n "$c" addr add "fd00:$net:1::2/64" dev c0 nodad
+  ip -n "$r" addr add "fd00:$net:1::1/64" dev r0 nodad
+  ip -n "$r" addr add "$NETLAB_ROUTER_S/24" dev vx0
+  ip -n "$r" addr add "fd00:$net:2::1/64" dev vx0 nodad
+  ip -n "$s" addr add "$NETLAB_SERVER/24" dev vx0
+  ip -n "$s" addr add "fd00:$net:2::2/64" dev vx0 nodad
+  ip -n "$r" link set vx0 up
+  ip -n "$s" link set vx0 up
+  ip -n "$c" route add default via "$NETLAB_ROUTER_C"
+  ip -n "$s" route add default via "$NETLAB_ROUTER_S"
+  ip -n "$c" -6 route add default via "fd00:$net:1::1"
+  ip -n "$s" -6 route add default via "fd00:$net:2::1"
+  ip -n "$c" neigh replace "fd00:$net:1::1" lladdr "$(netlab_mac "$r" r0)" dev c0 nud permanent
+  ip -n "$r" neigh replace "fd00:$net:1::2" lladdr "$(netlab_mac "$c" c0)" dev r0 nud permanent
+  ip -n "$r" neigh replace "fd00:$net:2::2" lladdr "$(netlab_mac "$s" vx0)" dev vx0 nud permanent
+  ip -n "$s" neigh replace "fd00:$net:2::1" lladdr "$(netlab_mac "$r" vx0)" dev vx0 nud permanent
+  netlab_nat "$r" ip "$NETLAB_SERVICE" "$NETLAB_SERVER" vx0
+  netlab_nat "$r" ip6 "fd00:$net:96::10" "fd00:$net:2::2" vx0
+  ip netns exec "$c" ethtool -K c0 tx off >/dev/null
+  ip netns exec "$r" ethtool -K r0 rx off >/dev/null
+  ip netns exec "$r" ethtool -K r1 tx off >/dev/null
+}
+
+# netlab_mac NS DEV: DEV's MAC address.
+netlab_mac() {
+  ip -n "$1" -br link show "$2" | awk '{print $3}'
 }
 
 netlab_down() {

@@ -16,7 +16,7 @@
 # server's UDP stack check every checksum in software.
 #
 # netlab6_up NAME / netlab6_down NAME. Built from netlab.sh's pieces
-# (netlab_links, netlab_nat).
+# (netlab_links, netlab_nat, netlab_mac).
 
 source "$(dirname "${BASH_SOURCE[0]}")/netlab.sh"
 
@@ -41,15 +41,11 @@ netlab6_up() {
   # Fixed neighbor entries: no neighbor discovery racing the first packets (a
   # solicitation sent while a peer's link is still coming up is only
   # repeated a second later).
-  ip -n "$c" neigh replace fd00:201:1::1 lladdr "$(netlab6_mac "$r" r0)" dev c0 nud permanent
-  ip -n "$r" neigh replace fd00:201:1::2 lladdr "$(netlab6_mac "$c" c0)" dev r0 nud permanent
-  ip -n "$r" neigh replace fd00:201:2::2 lladdr "$(netlab6_mac "$s" s0)" dev r1 nud permanent
-  ip -n "$s" neigh replace fd00:201:2::1 lladdr "$(netlab6_mac "$r" r1)" dev s0 nud permanent
+  ip -n "$c" neigh replace fd00:201:1::1 lladdr "$(netlab_mac "$r" r0)" dev c0 nud permanent
+  ip -n "$r" neigh replace fd00:201:1::2 lladdr "$(netlab_mac "$c" c0)" dev r0 nud permanent
+  ip -n "$r" neigh replace fd00:201:2::2 lladdr "$(netlab_mac "$s" s0)" dev r1 nud permanent
+  ip -n "$s" neigh replace fd00:201:2::1 lladdr "$(netlab_mac "$r" r1)" dev s0 nud permanent
   netlab_nat "$r" ip6 "$NETLAB6_SERVICE" "$NETLAB6_SERVER"
-}
-
-netlab6_mac() {
-  ip -n "$1" -br link show "$2" | awk '{print $3}'
 }
 
 netlab6_down() {
