@@ -11,8 +11,11 @@
 //   udpblast recv PORT SIZE IDLE
 //       Binds 0.0.0.0:PORT (64 MiB receive buffer), prints "ready", counts
 //       datagrams until IDLE seconds pass without one; prints
-//       "received N bad B seconds T" (T: first to last datagram; B: datagrams
-//       whose length or contents differ from what send writes).
+//       "received N bad B seconds T sleeps S" (T: first to last datagram; B:
+//       datagrams whose length or contents differ from what send writes; S:
+//       the times it found its socket empty and slept until a datagram came,
+//       its voluntary context switches: each one a wakeup that whoever
+//       delivered that datagram paid for).
 //
 // Datagram i carries i (8 bytes, little endian) and then the bytes
 // (131 k + 7) & 0xff for k = 8 .. SIZE-1; the receiver checks every byte.
@@ -108,6 +111,7 @@ static int do_recv(int port, size_t size, double idle)
 	static unsigned char want[MAXSIZE];
 	uint64_t got = 0, bad = 0;
 	double first = 0, last = 0;
+	struct rusage ru;
 
 	pattern(want, size);
 
@@ -143,7 +147,9 @@ static int do_recv(int port, size_t size, double idle)
 			bad += msgs[b].msg_len != size || memcmp(bufs[b] + 8, want + 8, size - 8);
 		got += n;
 	}
-	printf("received %llu bad %llu seconds %.6f\n", (unsigned long long)got, (unsigned long long)bad, last - first);
+	getrusage(RUSAGE_SELF, &ru);
+	printf("received %llu bad %llu seconds %.6f sleeps %ld\n", (unsigned long long)got, (unsigned long long)bad,
+	       last - first, ru.ru_nvcsw);
 	return 0;
 }
 
