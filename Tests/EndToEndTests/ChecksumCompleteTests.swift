@@ -76,15 +76,22 @@ struct ChecksumCompleteTests {
         let lab = NetLab(name: "sfcce\(getpid() % 100000)x\(UUID().uuidString.prefix(6).lowercased())", net: net,
                          ipv6: ipv6)
         defer { _ = try? Shell.run(["bash", "-c", "source \(NetLab.script); netlab_down \(lab.name)"]) }
-        try Shell.must(["bash", "-c", "set -e; source \(NetLab.script); \(nat ? "netlab_vxlan_nat_up" : "netlab_vxlan_up") \(lab.name) \(net)"])
-        let destination = nat ? (ipv6 ? "fd00:\(net):96::10" : lab.service) : ipv6 ? "fd00:\(net):3::2" : "10.\(net).3.2"
+        let setup = nat ? "netlab_vxlan_nat_up" : "netlab_vxlan_up"
+        try Shell.must(["bash", "-c", "set -e; source \(NetLab.script); \(setup) \(lab.name) \(net)"])
+        let destination = switch (nat, ipv6) {
+        case (false, false): "10.\(net).3.2"
+        case (false, true): "fd00:\(net):3::2"
+        case (true, false): lab.service
+        case (true, true): "fd00:\(net):96::10"
+        }
         let port = nat && rules == nil ? 4242 : 2055
+        let clientLink = nat ? "c0" : "vx0"
         try ErrorCaseTests.object(watch) { object in
             try FlowHashTests.addFilter(lab, lab.server, "vx0", "ingress", object: object)
             var capture: Background?
             if let (client, server) = rules {
                 try EndToEndTests.withFiles(["client.rules": client, "server.rules": server]) { dir in
-                    _ = try EndToEndTests.attach([dir.appendingPathComponent("client.rules").path, "--iface", nat ? "c0" : "vx0",
+                    _ = try EndToEndTests.attach([dir.appendingPathComponent("client.rules").path, "--iface", clientLink,
                                                   "--direction", "egress", "--netns", lab.client])
                     _ = try EndToEndTests.attach([dir.appendingPathComponent("server.rules").path, "--iface", "vx0",
                                                   "--direction", "ingress", "--netns", lab.server])

@@ -131,8 +131,7 @@ netlab_vxlan_up() {
   ip -n "$s" addr add "10.$n.1.2/24" dev s0
   ip -n "$c" link set c0 up
   ip -n "$s" link set s0 up
-  ip -n "$c" link add vx0 type vxlan id "$n" local "10.$n.1.1" remote "10.$n.1.2" dstport 4789 udpcsum
-  ip -n "$s" link add vx0 type vxlan id "$n" local "10.$n.1.2" remote "10.$n.1.1" dstport 4789 udpcsum
+  netlab_vxlan_pair "$c" "10.$n.1.1" "$s" "10.$n.1.2" "$n" 1500
   ip -n "$c" addr add "10.$n.3.1/24" dev vx0
   ip -n "$s" addr add "10.$n.3.2/24" dev vx0
   ip netns exec "$c" sysctl -qw net.ipv6.conf.vx0.disable_ipv6=0
@@ -150,9 +149,9 @@ netlab_vxlan_up() {
 # 10.N.2.2/24, VNI N, UDP checksums on, MTU 1550) on a veth (r1
 # 10.N.4.1/24 ── s0 10.N.4.2/24, MTU 1600) and masquerades what leaves
 # through vx0. (vx0's MTU leaves room for what a funnel adds to a full-sized
-# packet from the client: the router would not forward it otherwise.) Tx checksumming is
-# off on c0 and r1 and rx checksumming off on r0, so every checksum is
-# final on every link and checked in software: the router's conntrack
+# packet from the client: the router would not forward it otherwise.) Tx
+# checksumming is off on c0 and r1 and rx checksumming off on r0, so every
+# checksum is final on every link and checked in software: the router's conntrack
 # checks the client's, and the server's UDP stack the VXLAN's, which makes
 # the inner frames reach the server's vx0 CHECKSUM_COMPLETE (see
 # netlab_vxlan_up) with addresses the router translated. The same in IPv6
@@ -169,8 +168,7 @@ netlab_vxlan_nat_up() {
   netlab_links "$c" "$r" "$s" "$NETLAB_CLIENT/24" "$NETLAB_ROUTER_C/24" "$under.1/24" "$under.2/24"
   ip -n "$r" link set r1 mtu 1600
   ip -n "$s" link set s0 mtu 1600
-  ip -n "$r" link add vx0 mtu 1550 type vxlan id "$net" local "$under.1" remote "$under.2" dstport 4789 udpcsum
-  ip -n "$s" link add vx0 mtu 1550 type vxlan id "$net" local "$under.2" remote "$under.1" dstport 4789 udpcsum
+  netlab_vxlan_pair "$r" "$under.1" "$s" "$under.2" "$net" 1550
   ip netns exec "$c" sysctl -qw net.ipv6.conf.c0.disable_ipv6=0
   ip netns exec "$r" sysctl -qw net.ipv6.conf.r0.disable_ipv6=0 net.ipv6.conf.vx0.disable_ipv6=0 \
     net.ipv6.conf.all.forwarding=1 net.ipv4.ip_forward=1
@@ -196,6 +194,13 @@ netlab_vxlan_nat_up() {
   ip netns exec "$c" ethtool -K c0 tx off >/dev/null
   ip netns exec "$r" ethtool -K r0 rx off >/dev/null
   ip netns exec "$r" ethtool -K r1 tx off >/dev/null
+}
+
+# netlab_vxlan_pair A UNDER_A B UNDER_B VNI MTU: vx0 in namespaces A and B, a
+# VXLAN (UDP checksums on) between their underlay addresses, not yet up.
+netlab_vxlan_pair() {
+  ip -n "$1" link add vx0 mtu "$6" type vxlan id "$5" local "$2" remote "$4" dstport 4789 udpcsum
+  ip -n "$3" link add vx0 mtu "$6" type vxlan id "$5" local "$4" remote "$2" dstport 4789 udpcsum
 }
 
 # netlab_mac NS DEV: DEV's MAC address.
