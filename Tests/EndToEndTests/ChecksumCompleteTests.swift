@@ -8,8 +8,10 @@ import Testing
 /// `bpf_csum_update` for the checksum it rewrites), or the server's UDP
 /// counts the datagram as a checksum error and drops it. veth never
 /// delivers it; a VXLAN whose outer UDP checksum the server verifies in
-/// software does (scripts/lib/netlab.sh, `netlab_vxlan_up`). The programs go on the VXLAN device: the funnel on
-/// the client's egress, the unfunnel on the server's ingress, after a
+/// software does (scripts/lib/netlab.sh: `netlab_vxlan_up`, client and
+/// server on the VXLAN; `netlab_vxlan_nat_up`, a NAT router in front of
+/// it). The funnel goes on the client's egress (its VXLAN device, or c0
+/// behind the router), the unfunnel on the server's VXLAN ingress, after a
 /// filter of the test's own that drops every TCP or UDP packet arriving in
 /// any other state — so every datagram arrives only if the unfunnel got
 /// each `CHECKSUM_COMPLETE`.
